@@ -1,0 +1,80 @@
+// What the engine decides; the runtime turns each effect into a record
+// (connectors/ map them to the sinks' formats). Pure data, no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "adapter/calendar/time.h"
+
+namespace crp {
+
+// A lifecycle event for crp.escalations (SPEC "Outbound").
+struct LifecycleEvent {
+  std::string type;  // challenge.stage_started, challenge.response_overdue, ...
+  std::string stage;
+  std::string stage_label;
+  std::string from_stage;
+  std::string reason;   // no_response | response_rejected | manual | immediate_risk | raised ...
+  std::string outcome;  // resolved | withdrawn | exhausted
+  std::string duty;
+  std::string duty_label;
+  std::optional<Instant> due_at;
+  Instant occurred_at{};  // when its cause happened: the input, or the deadline that passed
+};
+
+// Who must hear of it by email; the email connector resolves roles to addresses.
+struct NotificationDecision {
+  std::string template_key;  // stage_started, response_overdue, duty_overdue, ...
+  std::string reason;        // a sentence for the recipient, without personal data
+  std::string stage;
+  std::string stage_label;
+  std::vector<std::string> to;  // roles
+  std::vector<std::string> cc;  // roles
+  std::optional<Instant> due_at;
+};
+
+// What must be recorded on the child's file ("query, action, outcome").
+struct CaseNoteDecision {
+  std::string stage;
+  std::string stage_label;
+  std::string query;
+  std::string action;
+  std::string outcome;
+};
+
+// A partner agency route to tell (webhooks resolve routes to partners).
+struct PartnerDecision {
+  std::string route;
+  std::string event_type;
+  std::string stage;
+  std::string stage_label;
+  std::optional<Instant> due_at;
+};
+
+// The input could not be processed; the runtime dead-letters the original bytes.
+struct DlqDecision {
+  std::string error_class;
+  std::string message;  // never echoes personal data from the input
+};
+
+struct Effect {
+  std::string challenge_id;
+  std::string case_id;
+  std::string protocol;
+  std::string track;
+  std::string agency;
+  std::string source_system;
+  std::uint64_t seq = 0;  // per challenge; with challenge_id a stable output id
+  Instant at{};           // the (virtual) time it was decided
+  std::variant<LifecycleEvent, NotificationDecision, CaseNoteDecision, PartnerDecision, DlqDecision> what;
+
+  std::string id() const { return challenge_id + ":" + std::to_string(seq); }
+};
+
+using Effects = std::vector<Effect>;
+
+}  // namespace crp

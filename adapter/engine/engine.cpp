@@ -1,0 +1,559 @@
+#include "adapter/engine/engine.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace crp {
+namespace {
+
+// Thrown inside a step to reject the event; becomes a DlqDecision.
+struct Rejection {
+  std::string error_class;
+  std::string message;
+};
+
+[[noreturn]] void reject(std::string error_class, std::string message) {
+  throw Rejection{std::move(error_class), std::move(message)};
+}
+
+void add_unique(std::vector<std::string>& into, const std::vector<std::string>& roles,
+                const std::vector<std::string>& except = {}) {
+  for (const auto& r : roles) {
+    if (std::find(into.begin(), into.end(), r) == into.end() &&
+        std::find(except.begin(), except.end(), r) == except.end()) {
+      into.push_back(r);
+    }
+  }
+}
+
+std::string join_titles(const Protocol& p, const std::vector<std::string>& roles) {
+  std::string out;
+  for (const auto& r : roles) {
+    if (!out.empty()) out += ", ";
+    auto it = p.roles.find(r);
+    out += it == p.roles.end() ? r : it->second;
+  }
+  return out;
+}
+
+std::string local_date_text(const ProtocolRuntime& rt, Instant t) {
+  return format_iso8601(Instant(rt.calendar->local_date(t))).substr(0, 10);
+}
+
+bool creates_challenge(EventType t) {
+  return t == EventType::raised || t == EventType::dissent_raised || t == EventType::step_down_agreed ||
+         t == EventType::good_practice_noted;
+}
+
+}  // namespace
+
+// One event or timer applied to one challenge. Works on a copy; the engine
+// keeps the copy and the effects only if the step completes.
+class Engine::Step {
+ public:
+  Step(const ProtocolRuntime& rt, Challenge& c, Instant now, Effects& out)
+      : rt_(rt), p_(rt.protocol), c_(c), now_(now), out_(out) {}
+
+  void on_event(const InboundEvent& e) {
+    switch (e.type) {
+      case EventType::raised:
+        raise(e, e.stage.empty() ? p_.start_stages.front() : e.stage);
+        break;
+      case EventType::dissent_raised:
+        if (p_.dissent_stage.empty()) reject("crp.NotInProtocol", "protocol " + p_.id + " has no dissent route");
+        raise(e, p_.dissent_stage);
+        break;
+      case EventType::step_down_agreed: step_down_agreed(e); break;
+      case EventType::step_down_checked: step_down_checked(e); break;
+      case EventType::good_practice_noted: good_practice(e); break;
+      case EventType::response_received: response_received(e); break;
+      case EventType::response_approved: response_approved(e); break;
+      case EventType::meeting_scheduled: meeting_scheduled(e); break;
+      case EventType::meeting_held: meeting_held(); break;
+      case EventType::response_accepted:
+        need_stage();
+        close("resolved", e.occurred_at);
+        break;
+      case EventType::response_rejected: response_rejected(e); break;
+      case EventType::escalated: escalated(e); break;
+      case EventType::resolved: close("resolved", e.occurred_at); break;
+      case EventType::withdrawn: close("withdrawn", e.occurred_at); break;
+      case EventType::duty_completed: duty_completed(e); break;
+    }
+  }
+
+  // Everything due at `due` on this challenge, in a fixed order.
+  void on_deadline(Instant due) {
+    if (c_.due_at == due && !c_.response_overdue) response_overdue(due);
+    for (std::size_t i = 0; i < c_.duties.size(); ++i) {
+      DutyState& d = c_.duties[i];
+      if (!d.done && !d.overdue && d.due == due) duty_overdue(d);
+    }
+    if (c_.process_due_at == due && !c_.process_overdue) process_overdue(due);
+    if (c_.check_due_at == due) step_down_check_due(due);
+  }
+
+ private:
+  const Stage& stage_def(const std::string& id) const {
+    const Stage* s = p_.stage(id);
+    if (!s) reject("crp.UnknownStage", "protocol " + p_.id + " has no stage '" + id + "'");
+    return *s;
+  }
+  const Stage& current() const { return stage_def(c_.stage); }
+  void need_stage() const {
+    if (c_.stage.empty()) reject("crp.InvalidTransition", "challenge has no active stage");
+  }
+
+  Effect& emit(decltype(Effect::what) what) {
+    Effect e;
+    e.challenge_id = c_.id;
+    e.case_id = c_.case_id;
+    e.protocol = c_.protocol;
+    e.track = c_.track;
+    e.agency = c_.agency;
+    e.source_system = c_.source_system;
+    e.seq = ++c_.seq;
+    e.at = now_;
+    e.what = std::move(what);
+    out_.push_back(std::move(e));
+    return out_.back();
+  }
+  void lifecycle(LifecycleEvent ev, Instant at) {
+    ev.occurred_at = at;
+    c_.history.push_back(HistoryEntry{at, ev.type, ev.stage});
+    emit(std::move(ev));
+  }
+  std::vector<std::string> cc_with_always(std::vector<std::string> cc, const std::vector<std::string>& to) const {
+    std::vector<std::string> out;
+    add_unique(out, cc, to);
+    add_unique(out, p_.always_cc, to);
+    return out;
+  }
+  void notify(std::string key, std::string reason, std::vector<std::string> to, std::vector<std::string> cc,
+              std::optional<Instant> due) {
+    NotificationDecision n;
+    n.template_key = std::move(key);
+    n.reason = std::move(reason);
+    n.stage = c_.stage;
+    n.stage_label = c_.stage.empty() ? std::string() : current().label_for(c_.track);
+    n.cc = cc_with_always(std::move(cc), to);
+    n.to = std::move(to);
+    n.due_at = due;
+    emit(std::move(n));
+  }
+  void case_note(std::string query, std::string action, std::string outcome) {
+    CaseNoteDecision n;
+    n.stage = c_.stage;
+    n.stage_label = c_.stage.empty() ? std::string() : current().label_for(c_.track);
+    n.query = std::move(query);
+    n.action = std::move(action);
+    n.outcome = std::move(outcome);
+    emit(std::move(n));
+  }
+  std::string query_text() const {
+    std::string q = "Challenge under " + p_.title;
+    if (!c_.categories.empty()) {
+      q += "; categories: ";
+      for (std::size_t i = 0; i < c_.categories.size(); ++i) q += (i ? ", " : "") + c_.categories[i];
+    }
+    if (c_.immediate_risk) q += "; immediate risk of significant harm";
+    return q;
+  }
+
+  void raise(const InboundEvent& e, const std::string& stage) {
+    stage_def(stage);
+    if (!p_.may_start_at(stage, e.immediate_risk)) {
+      reject("crp.InvalidTransition", "protocol " + p_.id + " does not allow a challenge to start at '" + stage +
+                                          "'" + (e.immediate_risk ? "" : " without immediate_risk"));
+    }
+    open(e);
+    std::string reason = e.immediate_risk && stage != p_.start_stages.front() ? "immediate_risk" : "raised";
+    start_stage(stage, e.occurred_at, reason, e.respond_by);
+  }
+
+  void open(const InboundEvent& e) {
+    c_.track = e.track.empty() ? p_.tracks.front() : e.track;
+    if (!p_.has_track(c_.track)) reject("crp.UnknownTrack", "protocol " + p_.id + " has no track '" + c_.track + "'");
+    c_.case_id = e.case_id;
+    c_.protocol = e.protocol;
+    c_.agency = e.agency;
+    c_.categories = e.categories;
+    c_.immediate_risk = e.immediate_risk;
+    c_.source_system = e.source_system;
+    c_.contact_emails = e.contact_emails;
+    c_.opened_at = e.occurred_at;
+  }
+
+  void start_stage(const std::string& id, Instant anchor, const std::string& reason,
+                   const std::optional<std::string>& agreed_date = std::nullopt) {
+    const Stage& s = stage_def(id);
+    c_.stage = id;
+    c_.phase = Phase::awaiting_response;
+    c_.stage_started_at = anchor;
+    c_.response_overdue = false;
+    c_.meeting_at.reset();
+    c_.due_at.reset();
+    if (s.response_deadline) c_.due_at = rt_.due(anchor, *s.response_deadline);
+    if (agreed_date && (s.agreed_deadline_max || !s.response_deadline)) agree_deadline(s, anchor, *agreed_date);
+    for (const Duty& d : s.duties) c_.duties.push_back(DutyState{id, d.id, rt_.due(anchor, d.deadline)});
+    if (p_.process_limit && !c_.process_due_at &&
+        (id == p_.process_limit->from_stage || p_.is_later_on_route(p_.process_limit->from_stage, id))) {
+      c_.process_due_at = rt_.due(anchor, p_.process_limit->deadline);
+    }
+
+    const std::string& label = s.label_for(c_.track);
+    lifecycle(LifecycleEvent{"challenge.stage_started", id, label, "", reason, "", "", "", c_.due_at}, anchor);
+    std::string due_text = c_.due_at ? "; response due " + local_date_text(rt_, *c_.due_at) : "";
+    std::vector<std::string> cc = s.cc;
+    add_unique(cc, {p_.chair_role});
+    notify("stage_started", label + " raised" + due_text, s.to, cc, c_.due_at);
+    case_note(query_text(), label + " sent to " + join_titles(p_, s.to) + due_text,
+              "Awaiting " + std::string(s.response_kind == ResponseKind::written_response ? "response"
+                                        : s.response_kind == ResponseKind::meeting_held ? "meeting"
+                                                                                         : "meeting date") +
+                  " from " + join_titles(p_, {s.response_by}));
+    for (const PartnerRoute& r : s.partners) {
+      if (r.when == PartnerWhen::stage_started || c_.immediate_risk) {
+        emit(PartnerDecision{r.route, "challenge.stage_started", id, label, c_.due_at});
+      }
+    }
+  }
+
+  // An informal stage's agreed timescale (e.g. Calderdale: "reasonable and
+  // realistic ... but will not exceed 10 working days").
+  void agree_deadline(const Stage& s, Instant anchor, const std::string& date) {
+    auto day = parse_iso8601(date + "T00:00:00Z");
+    if (!day) reject("crp.SchemaViolation", "respond_by is not a date");
+    Instant agreed = rt_.calendar->to_utc(std::chrono::floor<std::chrono::days>(*day), p_.working_day_end);
+    if (agreed < anchor) reject("crp.InvalidTransition", "respond_by is before the stage started");
+    if (s.agreed_deadline_max) agreed = std::min(agreed, rt_.due(anchor, *s.agreed_deadline_max));
+    c_.due_at = agreed;
+  }
+
+  void escalate_to(const std::string& to, const std::string& reason, Instant anchor) {
+    std::string from = c_.stage;
+    lifecycle(LifecycleEvent{"challenge.escalated", to, stage_def(to).label_for(c_.track), from, reason, "", "", "",
+                             std::nullopt},
+              anchor);
+    start_stage(to, anchor, reason);
+  }
+
+  void close(const std::string& outcome, Instant at) {
+    c_.phase = Phase::closed;
+    c_.outcome = outcome;
+    c_.due_at.reset();
+    c_.check_due_at.reset();
+    lifecycle(LifecycleEvent{"challenge.closed", c_.stage, "", "", "", outcome, "", "", std::nullopt}, at);
+    if (c_.stage.empty()) return;  // a step-down watch that ended well: nobody to tell
+    const Stage& s = current();
+    notify("challenge_closed", s.label_for(c_.track) + " closed: " + outcome, {p_.chair_role}, s.to, std::nullopt);
+    case_note(query_text(), s.label_for(c_.track) + " closed",
+              outcome == "resolved"    ? "Resolved at " + s.label_for(c_.track)
+              : outcome == "withdrawn" ? "Withdrawn at " + s.label_for(c_.track)
+                                       : "Process exhausted at " + s.label_for(c_.track));
+  }
+
+  void response_received(const InboundEvent& e) {
+    need_stage();
+    const Stage& s = current();
+    if (s.response_kind != ResponseKind::written_response) {
+      reject("crp.InvalidTransition", "stage '" + s.id + "' is answered by a meeting, not a written response");
+    }
+    if (c_.phase != Phase::awaiting_response && c_.phase != Phase::awaiting_approval) {
+      reject("crp.InvalidTransition", std::string("a response is not awaited (phase ") + to_string(c_.phase) + ")");
+    }
+    if (!s.approval_by.empty() && e.approved_by != s.approval_by) {
+      c_.phase = Phase::awaiting_approval;  // the timer runs on until approval
+      return;
+    }
+    c_.phase = Phase::under_review;
+    c_.due_at.reset();
+  }
+
+  void response_approved(const InboundEvent& e) {
+    need_stage();
+    const Stage& s = current();
+    if (c_.phase != Phase::awaiting_approval) reject("crp.InvalidTransition", "no response is awaiting approval");
+    if (!e.approved_by.empty() && e.approved_by != s.approval_by) {
+      reject("crp.InvalidTransition", "stage '" + s.id + "' needs approval by " + s.approval_by);
+    }
+    c_.phase = Phase::under_review;
+    c_.due_at.reset();
+  }
+
+  void meeting_scheduled(const InboundEvent& e) {
+    need_stage();
+    const Stage& s = current();
+    if (s.response_kind == ResponseKind::written_response) {
+      reject("crp.InvalidTransition", "stage '" + s.id + "' is answered in writing, not by a meeting");
+    }
+    c_.meeting_at = e.meeting_at;
+    c_.phase = Phase::meeting_scheduled;
+    if (s.response_kind == ResponseKind::meeting_date_confirmed) c_.due_at.reset();
+  }
+
+  void meeting_held() {
+    need_stage();
+    if (current().response_kind == ResponseKind::written_response) {
+      reject("crp.InvalidTransition", "stage '" + c_.stage + "' is answered in writing, not by a meeting");
+    }
+    c_.phase = Phase::meeting_held;
+    c_.due_at.reset();
+  }
+
+  void response_rejected(const InboundEvent& e) {
+    need_stage();
+    const Stage& s = current();
+    if (s.next.empty()) {
+      close("exhausted", e.occurred_at);
+      return;
+    }
+    escalate_to(s.next, "response_rejected", e.occurred_at);
+  }
+
+  void escalated(const InboundEvent& e) {
+    need_stage();
+    const Stage& s = current();
+    std::string to = e.to_stage.empty() ? s.next : e.to_stage;
+    if (to.empty()) reject("crp.InvalidTransition", "stage '" + s.id + "' is the last of its route");
+    const Stage& target = stage_def(to);
+    if (!p_.is_later_on_route(s.id, to)) {
+      reject("crp.InvalidTransition", "'" + to + "' is not a later stage than '" + s.id + "'");
+    }
+    if (to != s.next && !target.reachable_by_skipping) {
+      reject("crp.InvalidTransition", "'" + to + "' can only be reached from the stage before it");
+    }
+    escalate_to(to, e.immediate_risk ? "immediate_risk" : "manual", e.occurred_at);
+  }
+
+  void duty_completed(const InboundEvent& e) {
+    for (DutyState& d : c_.duties) {
+      if (d.id == e.duty && !d.done) {
+        d.done = true;
+        return;
+      }
+    }
+    reject("crp.UnknownDuty", "no open duty '" + e.duty + "' on this challenge");
+  }
+
+  void step_down_agreed(const InboundEvent& e) {
+    if (!p_.step_down_check) reject("crp.NotInProtocol", "protocol " + p_.id + " has no step-down check");
+    open(e);
+    c_.stage.clear();
+    c_.phase = Phase::step_down_watch;
+    c_.check_due_at = rt_.due(e.occurred_at, p_.step_down_check->after);
+    lifecycle(LifecycleEvent{"step_down.check_scheduled", "", "", "", "", "", "", "", c_.check_due_at},
+              e.occurred_at);
+  }
+
+  void step_down_checked(const InboundEvent& e) {
+    if (c_.phase != Phase::step_down_watch) reject("crp.InvalidTransition", "challenge is not a step-down watch");
+    if (!e.cin_plan_evidenced) reject("crp.SchemaViolation", "cin.step_down_checked needs cin_plan_evidenced");
+    c_.check_due_at.reset();
+    if (*e.cin_plan_evidenced) {
+      close("resolved", e.occurred_at);
+      return;
+    }
+    start_stage(p_.step_down_check->invoke_stage, e.occurred_at, "step_down_check_failed");
+  }
+
+  void good_practice(const InboundEvent& e) {
+    if (!p_.good_practice_notes) reject("crp.NotInProtocol", "protocol " + p_.id + " has no good-practice notes");
+    open(e);
+    c_.phase = Phase::closed;
+    c_.outcome = "noted";
+    const auto& g = *p_.good_practice_notes;
+    lifecycle(LifecycleEvent{"good_practice.noted", "", "", "", e.exemplary ? "exemplary" : "good_practice", "", "",
+                             "", std::nullopt},
+              e.occurred_at);
+    NotificationDecision n;
+    n.template_key = "good_practice_note";
+    n.reason = e.exemplary ? "Exemplary practice noted" : "Good practice noted";
+    n.to = g.to;
+    if (e.exemplary) add_unique(n.cc, g.exemplary_cc, n.to);
+    emit(std::move(n));
+    case_note("Good practice case note", "Shared with " + join_titles(p_, g.to), n.reason);
+  }
+
+  void response_overdue(Instant due) {
+    c_.response_overdue = true;
+    const Stage& s = current();
+    lifecycle(LifecycleEvent{"challenge.response_overdue", s.id, s.label_for(c_.track), "", "", "", "", "", due}, due);
+    if (s.on_overdue == OnOverdue::escalate) {
+      escalate_to(s.next, "no_response", due);
+      return;
+    }
+    notify("response_overdue", "No response to " + s.label_for(c_.track) + " by " + local_date_text(rt_, due) +
+                                   "; the chair decides whether to escalate",
+           {p_.chair_role}, {s.response_by}, due);
+  }
+
+  void duty_overdue(DutyState& d) {
+    d.overdue = true;
+    const Stage& s = stage_def(d.stage);
+    const Duty* def = nullptr;
+    for (const Duty& x : s.duties) {
+      if (x.id == d.id) def = &x;
+    }
+    std::string label = def ? def->label : d.id;
+    lifecycle(LifecycleEvent{"duty.overdue", d.stage, s.label_for(c_.track), "", "", "", d.id, label, d.due}, d.due);
+    notify("duty_overdue", "Overdue: " + label, {def ? def->owner : p_.chair_role}, {p_.chair_role}, d.due);
+  }
+
+  void process_overdue(Instant due) {
+    c_.process_overdue = true;
+    lifecycle(LifecycleEvent{"process.overdue", c_.stage, current().label_for(c_.track), "", "", "", "", "", due}, due);
+    notify("process_overdue", "The formal process has passed its overall limit", p_.process_limit->notify, {}, due);
+  }
+
+  void step_down_check_due(Instant due) {
+    c_.check_due_at.reset();
+    lifecycle(LifecycleEvent{"step_down.check_due", "", "", "", "", "", "", "", due}, due);
+    notify("step_down_check_due", "Check that a multi-agency CiN meeting has taken place and a CiN Plan is in place",
+           p_.step_down_check->notify, {}, due);
+  }
+
+  const ProtocolRuntime& rt_;
+  const Protocol& p_;
+  Challenge& c_;
+  Instant now_;
+  Effects& out_;
+};
+
+Engine::Engine(std::shared_ptr<const ProtocolSet> protocols) : protocols_(std::move(protocols)) {}
+
+void Engine::apply(const InboundEvent& e, Instant now, Effects& out) {
+  auto dlq = [&](std::string cls, std::string msg) {
+    Effect eff;
+    eff.challenge_id = e.challenge_id;
+    eff.case_id = e.case_id;
+    eff.protocol = e.protocol;
+    eff.at = now;
+    eff.what = DlqDecision{std::move(cls), std::move(msg)};
+    out.push_back(std::move(eff));
+  };
+  const ProtocolRuntime* rt = protocols_->find(e.protocol);
+  if (!rt) return dlq("crp.UnknownProtocol", "unknown protocol '" + e.protocol + "'");
+
+  auto found = index_.find(e.challenge_id);
+  Challenge work;
+  if (found != index_.end()) {
+    const Challenge& existing = slots_[found->second];
+    const auto& seen = existing.seen_event_ids;
+    if (std::find(seen.begin(), seen.end(), e.event_id) != seen.end()) return;  // duplicate: ignore
+    if (creates_challenge(e.type)) return dlq("crp.DuplicateChallenge", "challenge already exists");
+    if (existing.protocol != e.protocol) return dlq("crp.ProtocolMismatch", "challenge runs under " + existing.protocol);
+    if (existing.closed()) return dlq("crp.ChallengeClosed", "challenge is closed");
+    if (e.occurred_at < existing.last_event_at) return dlq("crp.OutOfOrder", "event is older than the challenge's last event");
+    work = existing;
+  } else {
+    if (!creates_challenge(e.type)) return dlq("crp.UnknownChallenge", "no such challenge");
+    work.id = e.challenge_id;
+    work.protocol = e.protocol;
+  }
+
+  Effects produced;
+  try {
+    Step(*rt, work, now, produced).on_event(e);
+  } catch (const Rejection& r) {
+    return dlq(r.error_class, r.message);
+  }
+  work.last_event_at = e.occurred_at;
+  work.seen_event_ids.push_back(e.event_id);
+  TimerQueue::Slot slot = slot_for(e.challenge_id);
+  slots_[slot] = std::move(work);
+  sync_timer(slot);
+  std::move(produced.begin(), produced.end(), std::back_inserter(out));
+}
+
+void Engine::advance_to(Instant now, Effects& out) {
+  const auto now_ms = now.time_since_epoch().count();
+  while (auto entry = timers_.pop_due(now_ms)) {
+    fire(entry->slot, Instant(std::chrono::milliseconds(entry->due)), out);
+  }
+}
+
+void Engine::fire(TimerQueue::Slot slot, Instant due, Effects& out) {
+  Challenge& c = slots_[slot];
+  const ProtocolRuntime* rt = protocols_->find(c.protocol);
+  if (!rt) throw std::logic_error("challenge " + c.id + " runs under a protocol no longer loaded");
+  Step(*rt, c, due, out).on_deadline(due);
+  if (auto next = c.next_deadline(); next && *next <= due) {
+    throw std::logic_error("deadline of challenge " + c.id + " did not advance");  // would loop
+  }
+  if (!is_dirty_[slot]) {
+    is_dirty_[slot] = true;
+    dirty_.push_back(slot);
+  }
+  sync_timer(slot);
+}
+
+std::optional<Instant> Engine::next_due() const {
+  if (timers_.empty()) return std::nullopt;
+  return Instant(std::chrono::milliseconds(timers_.top().due));
+}
+
+const Challenge* Engine::find(const std::string& id) const {
+  auto it = index_.find(id);
+  return it == index_.end() ? nullptr : &slots_[it->second];
+}
+
+void Engine::restore(Challenge c) {
+  TimerQueue::Slot slot = slot_for(c.id, /*mark_dirty=*/false);
+  slots_[slot] = std::move(c);
+  sync_timer(slot);
+}
+
+void Engine::drop(const std::string& id) {
+  auto it = index_.find(id);
+  if (it == index_.end()) return;
+  TimerQueue::Slot slot = it->second;
+  timers_.cancel(slot);
+  slots_[slot] = Challenge{};
+  index_.erase(it);
+  free_slots_.push_back(slot);
+}
+
+std::vector<std::string> Engine::take_dirty() {
+  std::vector<std::string> ids;
+  ids.reserve(dirty_.size());
+  for (TimerQueue::Slot s : dirty_) {
+    is_dirty_[s] = false;
+    if (!slots_[s].id.empty()) ids.push_back(slots_[s].id);
+  }
+  dirty_.clear();
+  return ids;
+}
+
+TimerQueue::Slot Engine::slot_for(const std::string& id, bool mark_dirty) {
+  auto it = index_.find(id);
+  TimerQueue::Slot slot;
+  if (it != index_.end()) {
+    slot = it->second;
+  } else {
+    if (!free_slots_.empty()) {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+    } else {
+      slot = static_cast<TimerQueue::Slot>(slots_.size());
+      slots_.emplace_back();
+      is_dirty_.push_back(false);
+    }
+    index_.emplace(id, slot);
+  }
+  if (mark_dirty && !is_dirty_[slot]) {
+    is_dirty_[slot] = true;
+    dirty_.push_back(slot);
+  }
+  return slot;
+}
+
+void Engine::sync_timer(TimerQueue::Slot slot) {
+  if (auto next = slots_[slot].next_deadline()) {
+    timers_.set(slot, next->time_since_epoch().count());
+  } else {
+    timers_.cancel(slot);
+  }
+}
+
+}  // namespace crp

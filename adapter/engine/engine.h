@@ -1,0 +1,68 @@
+// The protocol engine: applies canonical events and due timers to challenge
+// state and decides the effects. Pure: no I/O, no clock, no randomness; the
+// caller says what time it is. Same inputs, same effects, byte for byte.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "adapter/engine/challenge.h"
+#include "adapter/engine/effect.h"
+#include "adapter/engine/inbound_event.h"
+#include "adapter/engine/protocol_set.h"
+#include "adapter/engine/timer_queue.h"
+
+namespace crp {
+
+class Engine {
+ public:
+  explicit Engine(std::shared_ptr<const ProtocolSet> protocols);
+
+  // Applies one event decided at time `now` (deadlines run from the event's
+  // occurred_at). An event that cannot apply yields one DlqDecision and leaves
+  // the state unchanged; a repeated event_id yields nothing.
+  void apply(const InboundEvent& event, Instant now, Effects& out);
+
+  // Fires, in deadline order, every timer due at or before `now`.
+  void advance_to(Instant now, Effects& out);
+
+  // The earliest pending deadline over all challenges.
+  std::optional<Instant> next_due() const;
+
+  const Challenge* find(const std::string& challenge_id) const;
+  std::size_t size() const { return index_.size(); }
+  std::size_t pending_timers() const { return timers_.size(); }
+
+  // Restores a challenge (from the changelog) with its timers; replaces any
+  // existing state for the same id.
+  void restore(Challenge c);
+  // Forgets a challenge (its partition was revoked).
+  void drop(const std::string& challenge_id);
+  // Ids of challenges whose state changed since the last call.
+  std::vector<std::string> take_dirty();
+
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const auto& [id, slot] : index_) f(slots_[slot]);
+  }
+
+ private:
+  class Step;  // the work of one event or one timer on one challenge
+  friend class Step;
+
+  TimerQueue::Slot slot_for(const std::string& id, bool mark_dirty = true);
+  void sync_timer(TimerQueue::Slot slot);
+  void fire(TimerQueue::Slot slot, Instant due, Effects& out);
+
+  std::shared_ptr<const ProtocolSet> protocols_;
+  std::vector<Challenge> slots_;
+  std::vector<TimerQueue::Slot> free_slots_;
+  std::unordered_map<std::string, TimerQueue::Slot> index_;
+  TimerQueue timers_;
+  std::vector<TimerQueue::Slot> dirty_;
+  std::vector<bool> is_dirty_;
+};
+
+}  // namespace crp

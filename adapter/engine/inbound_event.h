@@ -1,0 +1,69 @@
+// A canonical inbound event (schemas/inbound/canonical.schema.json), the only
+// input the engine understands. Connectors map case-system payloads onto it.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapter/calendar/time.h"
+
+namespace crp {
+
+enum class EventType {
+  raised,
+  response_received,
+  response_approved,
+  response_accepted,
+  response_rejected,
+  escalated,
+  meeting_scheduled,
+  meeting_held,
+  resolved,
+  withdrawn,
+  duty_completed,
+  dissent_raised,
+  step_down_agreed,
+  step_down_checked,
+  good_practice_noted,
+};
+
+const char* to_string(EventType t);
+
+struct InboundEvent {
+  EventType type = EventType::raised;
+  std::string event_id;
+  Instant occurred_at{};
+  std::string challenge_id;
+  std::string case_id;
+  std::string protocol;
+  std::string stage;
+  std::string to_stage;
+  std::string track;
+  std::string agency;
+  std::vector<std::string> categories;
+  bool immediate_risk = false;
+  std::optional<std::string> respond_by;  // local date "YYYY-MM-DD"
+  std::optional<Instant> meeting_at;
+  std::string approved_by;
+  std::string duty;
+  std::optional<bool> cin_plan_evidenced;
+  bool exemplary = false;
+  std::map<std::string, std::string> contact_emails;  // role -> email (names are dropped)
+  std::string source_system = "canonical";
+};
+
+// Why an event could not become an InboundEvent; goes to the DLQ.
+struct EventError {
+  std::string error_class;  // e.g. "crp.SchemaViolation"
+  std::string message;      // never contains values from the event
+};
+
+// Validates against the canonical schema and converts. On failure returns
+// nullopt and fills `error`.
+std::optional<InboundEvent> parse_canonical(const rapidjson::Value& doc, EventError& error);
+
+}  // namespace crp

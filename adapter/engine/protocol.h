@@ -1,0 +1,103 @@
+// A local authority's challenge protocol, as loaded from config/protocols/*.json
+// (schemas/protocol.schema.json). Immutable once loaded; the engine only reads it.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapter/calendar/working_calendar.h"
+
+namespace crp {
+
+// What counts as the stage's response, i.e. what stops its response timer.
+enum class ResponseKind { written_response, meeting_date_confirmed, meeting_held };
+
+// What happens when a stage's response deadline passes.
+enum class OnOverdue {
+  notify,   // tell the chair it is overdue; the chair decides ("should escalate")
+  escalate  // move to the next stage automatically ("will progress")
+};
+
+struct Duty {
+  std::string id;
+  std::string label;
+  std::string owner;  // role
+  Deadline deadline;
+};
+
+enum class PartnerWhen { stage_started, immediate_risk };
+
+struct PartnerRoute {
+  std::string route;  // e.g. "rscp_business_unit"; mapped to partner endpoints by config
+  PartnerWhen when = PartnerWhen::stage_started;
+};
+
+struct Stage {
+  std::string id;
+  std::string label;
+  std::map<std::string, std::string> labels_by_track;
+  bool formal = true;
+  std::vector<std::string> to;
+  std::vector<std::string> cc;
+  std::string response_by;
+  ResponseKind response_kind = ResponseKind::written_response;
+  std::optional<Deadline> response_deadline;
+  std::optional<Deadline> agreed_deadline_max;  // the event may agree a date up to this
+  std::string approval_by;                      // role whose approval completes the response
+  OnOverdue on_overdue = OnOverdue::notify;
+  std::string next;  // empty: last stage of its route
+  bool reachable_by_skipping = true;
+  std::vector<Duty> duties;
+  std::vector<PartnerRoute> partners;
+
+  const std::string& label_for(const std::string& track) const;
+};
+
+struct ProcessLimit {
+  std::string from_stage;
+  Deadline deadline;
+  std::vector<std::string> notify;
+};
+
+struct StepDownCheck {
+  Deadline after;
+  std::vector<std::string> notify;
+  std::string invoke_stage;
+};
+
+struct GoodPracticeNotes {
+  std::vector<std::string> to;
+  std::vector<std::string> exemplary_cc;
+};
+
+struct Protocol {
+  std::string id;
+  std::string title;
+  std::string case_system = "generic";
+  std::string time_zone = "Europe/London";
+  std::string calendar_division = "england-and-wales";
+  LocalTimeOfDay working_day_end;
+  std::vector<std::string> tracks;
+  std::string chair_role;
+  std::map<std::string, std::string> roles;  // key -> title people read
+  std::vector<std::string> always_cc;
+  std::vector<std::string> start_stages;
+  std::vector<std::string> immediate_risk_start_stages;
+  std::optional<ProcessLimit> process_limit;
+  std::string dissent_stage;
+  std::optional<StepDownCheck> step_down_check;
+  std::optional<GoodPracticeNotes> good_practice_notes;
+  std::vector<Stage> stages;
+
+  // nullptr when the protocol has no such stage.
+  const Stage* stage(const std::string& id) const;
+  int stage_index(const std::string& id) const;  // -1 when absent
+  bool has_track(const std::string& track) const;
+  bool may_start_at(const std::string& stage, bool immediate_risk) const;
+  // True when `to` lies further along the escalation route from `from`.
+  bool is_later_on_route(const std::string& from, const std::string& to) const;
+};
+
+}  // namespace crp

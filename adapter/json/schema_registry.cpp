@@ -1,0 +1,134 @@
+#include "adapter/json/schema_registry.h"
+
+#include <rapidjson/pointer.h>
+#include <rapidjson/schema.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+
+#include "adapter/json/json.h"
+
+namespace crp {
+const std::map<std::string, std::string>& embedded_schemas();
+}
+
+namespace crp::json {
+namespace {
+
+struct Compiled {
+  struct Entry {
+    rapidjson::Document source;  // kept to explain failures
+    std::unique_ptr<rapidjson::SchemaDocument> schema;
+  };
+  std::map<std::string, Entry> by_name;
+};
+
+const Compiled& compiled() {
+  static const Compiled all = [] {
+    Compiled c;
+    for (const auto& [name, text] : embedded_schemas()) {
+      Compiled::Entry e;
+      std::string error;
+      if (!parse(text, e.source, error)) throw std::logic_error("schemas/" + name + ": " + error);
+      e.schema = std::make_unique<rapidjson::SchemaDocument>(e.source);
+      c.by_name.emplace(name, std::move(e));
+    }
+    return c;
+  }();
+  return all;
+}
+
+std::string list(const rapidjson::Value& array) {
+  std::string out;
+  for (const auto& v : array.GetArray()) {
+    if (!out.empty()) out += ", ";
+    out += v.IsString() ? std::string(v.GetString()) : to_string(v);
+  }
+  return out;
+}
+
+// RapidJSON 1.1 reports only the failing keyword and the two pointers; the
+// schema node and the document node together give a sentence for people.
+std::string describe(const std::string& keyword, const rapidjson::Value* rule,
+                     const rapidjson::Value* node) {
+  if (rule && rule->IsObject()) {
+    if (keyword == "required" && rule->HasMember("required") && node && node->IsObject()) {
+      std::string missing;
+      for (const auto& r : (*rule)["required"].GetArray()) {
+        if (!node->HasMember(r)) missing += (missing.empty() ? "" : ", ") + std::string(r.GetString());
+      }
+      return "missing required property " + missing;
+    }
+    if (keyword == "additionalProperties" && node && node->IsObject()) {
+      const rapidjson::Value* props = rule->HasMember("properties") ? &(*rule)["properties"] : nullptr;
+      for (auto m = node->MemberBegin(); m != node->MemberEnd(); ++m) {
+        if (!props || !props->HasMember(m->name)) {
+          return std::string("property not allowed here: ") + m->name.GetString();
+        }
+      }
+      return "property not allowed here";
+    }
+    if (keyword == "type" && rule->HasMember("type")) {
+      const auto& t = (*rule)["type"];
+      return "wrong type, expected " + (t.IsArray() ? list(t) : std::string(t.GetString()));
+    }
+    if (keyword == "enum" && rule->HasMember("enum")) return "must be one of: " + list((*rule)["enum"]);
+    if (keyword == "pattern" && rule->HasMember("pattern")) {
+      return std::string("does not match pattern ") + (*rule)["pattern"].GetString();
+    }
+    for (const char* k : {"minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems",
+                          "minProperties"}) {
+      if (keyword == k && rule->HasMember(k)) return keyword + " is " + to_string((*rule)[k]);
+    }
+  }
+  if (keyword == "uniqueItems") return "items must be unique";
+  return "fails schema keyword '" + keyword + "'";
+}
+
+std::string unescape_fragment(const rapidjson::StringBuffer& b) {
+  // StringifyUriFragment percent-encodes; we print plain JSON pointers.
+  std::string in(b.GetString(), b.GetSize()), out;
+  for (std::size_t i = (in.rfind('#', 0) == 0 ? 1 : 0); i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size()) {
+      out += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += in[i];
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<SchemaViolation> validate(const std::string& name, const rapidjson::Value& doc) {
+  const auto& all = compiled().by_name;
+  auto it = all.find(name);
+  if (it == all.end()) throw std::logic_error("no embedded schema named " + name);
+  rapidjson::SchemaValidator validator(*it->second.schema);
+  if (doc.Accept(validator)) return std::nullopt;
+
+  SchemaViolation v;
+  rapidjson::StringBuffer where, rule_at;
+  validator.GetInvalidDocumentPointer().StringifyUriFragment(where);
+  validator.GetInvalidSchemaPointer().StringifyUriFragment(rule_at);
+  v.document_pointer = unescape_fragment(where);
+  v.keyword = validator.GetInvalidSchemaKeyword();
+  const rapidjson::Value* rule = rapidjson::Pointer(unescape_fragment(rule_at).c_str()).Get(it->second.source);
+  const rapidjson::Value* node = rapidjson::Pointer(v.document_pointer.c_str()).Get(doc);
+  v.message = describe(v.keyword, rule, node);
+  return v;
+}
+
+const std::string& schema_text(const std::string& name) {
+  const auto& table = embedded_schemas();
+  auto it = table.find(name);
+  if (it == table.end()) throw std::out_of_range("no embedded schema named " + name);
+  return it->second;
+}
+
+}  // namespace crp::json

@@ -1,0 +1,59 @@
+#include "adapter/runtime/processor.h"
+
+#include "connectors/canonical/canonical_source.h"
+
+namespace crp {
+
+void Processor::on_record(const Record& in, std::vector<Output>& out) { apply(in, std::nullopt, out); }
+
+void Processor::on_record_at(const Record& in, Instant now, std::vector<Output>& out) {
+  advance_to(now, out);
+  apply(in, now, out);
+}
+
+void Processor::apply(const Record& in, const std::optional<Instant>& wall, std::vector<Output>& out) {
+  const Input* input = nullptr;
+  for (const auto& i : config_.inputs) {
+    if (i.topic == in.topic) input = &i;
+  }
+  if (!input) {
+    out.push_back({router_.dead_letter(in, "crp.UnknownTopic", "no connector is configured for this topic"), clock_});
+    return;
+  }
+  EventError error;
+  std::optional<InboundEvent> event = connectors::canonical::map(in, error);
+  if (!event) {
+    out.push_back({router_.dead_letter(in, error.error_class, error.message), wall.value_or(clock_)});
+    return;
+  }
+  if (!wall && event->occurred_at > clock_) {
+    advance_to(event->occurred_at - std::chrono::milliseconds(1), out);
+    clock_ = event->occurred_at;
+  }
+  effects_.clear();
+  engine_.apply(*event, wall.value_or(clock_), effects_);
+  emit(effects_, &in, out);
+}
+
+void Processor::advance_to(Instant t, std::vector<Output>& out) {
+  // Fire one deadline instant at a time so every output carries its own time.
+  while (auto due = engine_.next_due()) {
+    if (*due > t) break;
+    effects_.clear();
+    engine_.advance_to(*due, effects_);
+    if (*due > clock_) clock_ = *due;
+    emit(effects_, nullptr, out);
+  }
+  if (t > clock_) clock_ = t;
+}
+
+void Processor::emit(const Effects& effects, const Record* input, std::vector<Output>& out) {
+  std::vector<Record> records;
+  for (const Effect& e : effects) {
+    records.clear();
+    router_.route(e, engine_, input, records);
+    for (auto& r : records) out.push_back({std::move(r), e.at});
+  }
+}
+
+}  // namespace crp

@@ -1,0 +1,45 @@
+// One input record (or the passing of time) through connector -> engine ->
+// output router. `run` and `replay` share it, so what replay prints is what
+// the live service produces.
+#pragma once
+
+#include <vector>
+
+#include "adapter/engine/engine.h"
+#include "adapter/runtime/output_router.h"
+#include "adapter/runtime/record.h"
+#include "adapter/runtime/service_config.h"
+
+namespace crp {
+
+struct Output {
+  Record record;
+  Instant at{};  // when it was decided (virtual or wall time)
+};
+
+class Processor {
+ public:
+  Processor(const ServiceConfig& config, Engine& engine) : config_(config), engine_(engine), router_(config) {}
+
+  // Event time: the clock follows the events' occurred_at. Timers due before
+  // the event fire first (a response at exactly 17:00 is on time).
+  void on_record(const Record& in, std::vector<Output>& out);
+  // Wall time: timers due by `now` fire first, then the event applies at `now`.
+  void on_record_at(const Record& in, Instant now, std::vector<Output>& out);
+  // Fires every timer due at or before `t` and moves the clock there.
+  void advance_to(Instant t, std::vector<Output>& out);
+
+  Instant clock() const { return clock_; }
+
+ private:
+  void apply(const Record& in, const std::optional<Instant>& wall, std::vector<Output>& out);
+  void emit(const Effects& effects, const Record* input, std::vector<Output>& out);
+
+  const ServiceConfig& config_;
+  Engine& engine_;
+  OutputRouter router_;
+  Instant clock_{};
+  Effects effects_;  // reused between calls
+};
+
+}  // namespace crp
