@@ -85,6 +85,12 @@ class Checker {
   Checker(const Protocol& p, const std::string& file) : p_(p), file_(file) {}
 
   void run() {
+    // RapidJSON 1.1 mis-validates patternProperties, so role keys are checked here.
+    for (const auto& [key, title] : p_.roles) {
+      bool ok = !key.empty() && key[0] >= 'a' && key[0] <= 'z';
+      for (char ch : key) ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_');
+      if (!ok) fail(json::pointer_append("/roles", key), "role keys are lower_snake_case");
+    }
     role(p_.chair_role, "/chair_role");
     roles(p_.always_cc, "/always_cc");
     stages(p_.start_stages, "/start_stages");

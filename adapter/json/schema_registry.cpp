@@ -53,8 +53,8 @@ std::string list(const rapidjson::Value& array) {
 
 // RapidJSON 1.1 reports only the failing keyword and the two pointers; the
 // schema node and the document node together give a sentence for people.
-std::string describe(const std::string& keyword, const rapidjson::Value* rule,
-                     const rapidjson::Value* node) {
+std::string describe(const std::string& keyword, const rapidjson::Value* rule, const rapidjson::Value* node,
+                     const std::string& pointer) {
   if (rule && rule->IsObject()) {
     if (keyword == "required" && rule->HasMember("required") && node && node->IsObject()) {
       std::string missing;
@@ -63,14 +63,9 @@ std::string describe(const std::string& keyword, const rapidjson::Value* rule,
       }
       return "missing required property " + missing;
     }
-    if (keyword == "additionalProperties" && node && node->IsObject()) {
-      const rapidjson::Value* props = rule->HasMember("properties") ? &(*rule)["properties"] : nullptr;
-      for (auto m = node->MemberBegin(); m != node->MemberEnd(); ++m) {
-        if (!props || !props->HasMember(m->name)) {
-          return std::string("property not allowed here: ") + m->name.GetString();
-        }
-      }
-      return "property not allowed here";
+    if (keyword == "additionalProperties") {
+      // RapidJSON points at the offending property itself.
+      return "property not allowed here: " + pointer.substr(pointer.rfind('/') + 1);
     }
     if (keyword == "type" && rule->HasMember("type")) {
       const auto& t = (*rule)["type"];
@@ -120,7 +115,7 @@ std::optional<SchemaViolation> validate(const std::string& name, const rapidjson
   v.keyword = validator.GetInvalidSchemaKeyword();
   const rapidjson::Value* rule = rapidjson::Pointer(unescape_fragment(rule_at).c_str()).Get(it->second.source);
   const rapidjson::Value* node = rapidjson::Pointer(v.document_pointer.c_str()).Get(doc);
-  v.message = describe(v.keyword, rule, node);
+  v.message = describe(v.keyword, rule, node, v.document_pointer);
   return v;
 }
 

@@ -52,7 +52,7 @@ void print(const Output& o, std::ostream& out) {
   if (dead) {
     w.Key("headers");
     w.StartObject();
-    for (const auto& h : o.record.headers) w.Key(h.key), w.String(h.value);
+    for (const auto& h : o.record.headers) w.Key(h.key.c_str()), w.String(h.value);
     w.EndObject();
   }
   w.Key("value");

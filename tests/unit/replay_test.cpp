@@ -31,7 +31,8 @@ TEST(Replay, BadInputIsReportedAndDeadLetteredNeverACrash) {
   EXPECT_NE(text.find("/type: must be one of"), std::string::npos) << text;
   EXPECT_NE(text.find("\"__connect.errors.topic\":\"crp.commands\""), std::string::npos);
   EXPECT_NE(text.find("challenge.stage_started"), std::string::npos);
-  EXPECT_EQ(std::count(err.str().begin(), err.str().end(), '\n'), 4);
+  const std::string problems = err.str();
+  EXPECT_EQ(std::count(problems.begin(), problems.end(), '\n'), 4) << problems;
 }
 
 TEST(Replay, CopiesTraceparentToOutputsAndPrintsEscalationsFirst) {
