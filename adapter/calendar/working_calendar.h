@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "adapter/calendar/time.h"
 
@@ -64,6 +65,10 @@ class WorkingCalendar {
   std::string division_;
   const date::time_zone* zone_;
   std::set<std::chrono::sys_days> holidays_;
+  // The holidays that fall Monday-Friday, sorted and unique: the only ones that
+  // can turn a weekday into a non-working day. add_working_days counts them by
+  // binary search instead of walking day by day.
+  std::vector<std::chrono::sys_days> weekday_holidays_;
 };
 
 }  // namespace crp

@@ -469,15 +469,17 @@ void Engine::apply(const InboundEvent& e, Instant now, Effects& out) {
 void Engine::advance_to(Instant now, Effects& out) {
   const auto now_ms = now.time_since_epoch().count();
   while (auto entry = timers_.pop_due(now_ms)) {
-    fire(entry->slot, Instant(std::chrono::milliseconds(entry->due)), out);
+    fire(entry->slot, Instant(std::chrono::milliseconds(entry->due)), now, out);
   }
 }
 
-void Engine::fire(TimerQueue::Slot slot, Instant due, Effects& out) {
+void Engine::fire(TimerQueue::Slot slot, Instant due, Instant now, Effects& out) {
   Challenge& c = slots_[slot];
   const ProtocolRuntime* rt = protocols_->find(c.protocol);
   if (!rt) throw std::logic_error("challenge " + c.id + " runs under a protocol no longer loaded");
-  Step(*rt, c, due, out).on_deadline(due);
+  // A deadline that passed while nobody was looking (late event, restart) is
+  // decided now; what it records still happened at the deadline.
+  Step(*rt, c, std::max(due, now), out).on_deadline(due);
   if (auto next = c.next_deadline(); next && *next <= due) {
     throw std::logic_error("deadline of challenge " + c.id + " did not advance");  // would loop
   }

@@ -54,7 +54,7 @@ class Engine {
 
   TimerQueue::Slot slot_for(const std::string& id, bool mark_dirty = true);
   void sync_timer(TimerQueue::Slot slot);
-  void fire(TimerQueue::Slot slot, Instant due, Effects& out);
+  void fire(TimerQueue::Slot slot, Instant due, Instant now, Effects& out);
 
   std::shared_ptr<const ProtocolSet> protocols_;
   std::vector<Challenge> slots_;

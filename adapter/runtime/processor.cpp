@@ -39,9 +39,9 @@ void Processor::advance_to(Instant t, std::vector<Output>& out) {
   // Fire one deadline instant at a time so every output carries its own time.
   while (auto due = engine_.next_due()) {
     if (*due > t) break;
-    effects_.clear();
-    engine_.advance_to(*due, effects_);
     if (*due > clock_) clock_ = *due;
+    effects_.clear();
+    engine_.advance_to(clock_, effects_);
     emit(effects_, nullptr, out);
   }
   if (t > clock_) clock_ = t;
