@@ -56,12 +56,16 @@ void print(const Output& o, std::ostream& out) {
     w.EndObject();
   }
   w.Key("value");
+  // Values the router built are JSON already; only a dead-lettered input may
+  // not be, and that one is printed as a string.
   rapidjson::Document v;
   std::string ignored;
-  if (json::parse(o.record.value, v, ignored)) {
+  if (!dead) {
+    w.RawValue(o.record.value.data(), o.record.value.size(), rapidjson::kObjectType);
+  } else if (json::parse(o.record.value, v, ignored)) {
     v.Accept(w);
   } else {
-    w.String(o.record.value);  // a dead-lettered value that was never JSON
+    w.String(o.record.value);
   }
   w.EndObject();
   out.write(b.GetString(), static_cast<std::streamsize>(b.GetSize()));
