@@ -1,88 +1,310 @@
+// Working-day arithmetic over a GOV.UK bank-holidays.json division, in a time
+// zone from the system tz database (howardhinnant-date, USE_OS_TZDB).
+//
+// Behaviour worth knowing:
+//  * Working days are Monday-Friday that are not bank holidays of the division.
+//    Outside the years the file covers only weekends are skipped; callers that
+//    care can compare dates with first_holiday()/last_holiday().
+//  * add_working_days(from, n) for n <= 0 returns `from` unchanged.
+//  * to_utc: an ambiguous local time (the repeated hour when the clocks go back)
+//    takes the earlier instant; a non-existent local time (the hour skipped when
+//    the clocks go forward) becomes the instant of the transition, i.e. the first
+//    local time that exists after the gap (Europe/London: 01:30 on the last
+//    Sunday of March -> 01:00Z, which is 02:00 BST).
 #include "adapter/calendar/working_calendar.h"
 
 #include <date/tz.h>
-#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace crp {
+namespace {
 
-WorkingCalendar::WorkingCalendar(std::string_view text, const std::string& division, const std::string& time_zone)
-    : division_(division) {
+using std::chrono::sys_days;
+
+// Monday = 0 ... Sunday = 6 for a count of days since 1970-01-01 (a Thursday).
+constexpr int weekday_index(std::int64_t z) {
+  return static_cast<int>(z >= -3 ? (z + 3) % 7 : (z + 4) % 7 + 6);
+}
+static_assert(weekday_index(0) == 3);   // 1970-01-01 Thursday
+static_assert(weekday_index(-4) == 6);  // 1969-12-28 Sunday
+static_assert(weekday_index(4) == 0);   // 1970-01-05 Monday
+
+constexpr int weekday_index(sys_days d) { return weekday_index(d.time_since_epoch().count()); }
+
+[[noreturn]] void fail(const std::string& message) {
+  throw std::invalid_argument("bank holidays: " + message);
+}
+
+// Strict "YYYY-MM-DD"; false for anything else or an impossible date.
+bool parse_date(std::string_view s, sys_days& out) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  int fields[3] = {0, 0, 0};
+  const std::size_t starts[3] = {0, 5, 8};
+  const std::size_t lengths[3] = {4, 2, 2};
+  for (int f = 0; f < 3; ++f) {
+    for (std::size_t i = starts[f]; i < starts[f] + lengths[f]; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      fields[f] = fields[f] * 10 + (s[i] - '0');
+    }
+  }
+  const std::chrono::year_month_day ymd{std::chrono::year{fields[0]},
+                                        std::chrono::month{static_cast<unsigned>(fields[1])},
+                                        std::chrono::day{static_cast<unsigned>(fields[2])}};
+  if (!ymd.ok()) return false;
+  out = sys_days{ymd};
+  return true;
+}
+
+// Flags for reading the file. In-situ parsing, and neither full-precision nor
+// numbers-as-strings, keep RapidJSON 1.1's reader off its internal stack, whose
+// first push does arithmetic on a null pointer (clang -fsanitize=undefined
+// aborts on it; fixed upstream after 1.1.0). The DOM (rapidjson::Document)
+// always uses that stack, hence this SAX handler.
+constexpr unsigned kParseFlags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag;
+
+// Reads one division of a GOV.UK bank-holidays.json as SAX events:
+//   { "<division>": { "division": "<division>", "events": [ { "date": "YYYY-MM-DD", ... } ] } }
+// Other members are skipped. The first problem found is kept in error() and
+// stops the parse (the handler returns false).
+class HolidayFileHandler
+    : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, HolidayFileHandler> {
+ public:
+  explicit HolidayFileHandler(const std::string& division)
+      : division_(division), where_("division '" + division + "'") {}
+
+  const std::string& error() const { return error_; }
+  bool found_division() const { return found_division_; }
+  const std::string& divisions_seen() const { return divisions_seen_; }
+  const std::vector<sys_days>& dates() const { return dates_; }
+
+  // SAX interface.
+  bool StartObject() { return open(Kind::object); }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool StartArray() { return open(Kind::array); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    key_.assign(s, n);
+    return true;
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    return value(Kind::string, std::string_view(s, n)) != Role::invalid;
+  }
+  bool Default() { return value(Kind::other, {}) != Role::invalid; }  // null, bools, numbers
+
+ private:
+  enum class Kind { object, array, string, other };
+  enum class Role { invalid, root, division, events, event, skip };
+
+  bool fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+    return false;
+  }
+  Role invalid(std::string message) {
+    fail(std::move(message));
+    return Role::invalid;
+  }
+  std::string event_where() const { return where_ + " event " + std::to_string(events_ - 1); }
+
+  // Decides what a value starting now is, from its container and key.
+  Role value(Kind kind, std::string_view text) {
+    if (stack_.empty()) {
+      if (kind != Kind::object) return invalid("file is not a JSON object of divisions");
+      return Role::root;
+    }
+    switch (stack_.back()) {
+      case Role::root:
+        if (key_ != division_) {
+          if (!divisions_seen_.empty()) divisions_seen_ += ", ";
+          divisions_seen_ += key_;
+          return Role::skip;
+        }
+        if (found_division_) return invalid(where_ + " appears more than once");
+        found_division_ = true;
+        if (kind != Kind::object) return invalid(where_ + " is not a JSON object");
+        return Role::division;
+      case Role::division:
+        if (key_ == "division") {
+          if (kind != Kind::string) return invalid(where_ + ": field 'division' is not a string");
+          if (text != division_) {
+            return invalid(where_ + ": field 'division' says '" + std::string(text) + "'");
+          }
+        } else if (key_ == "events") {
+          if (found_events_) return invalid(where_ + ": field 'events' appears more than once");
+          found_events_ = true;
+          if (kind != Kind::array) return invalid(where_ + ": field 'events' is not an array");
+          return Role::events;
+        }
+        return Role::skip;
+      case Role::events:
+        ++events_;
+        if (kind != Kind::object) return invalid(event_where() + " is not a JSON object");
+        event_has_date_ = false;
+        return Role::event;
+      case Role::event:
+        if (key_ == "date") {
+          if (event_has_date_) return invalid(event_where() + ": field 'date' appears more than once");
+          event_has_date_ = true;
+          if (kind != Kind::string) return invalid(event_where() + ": field 'date' is not a string");
+          sys_days day;
+          if (!parse_date(text, day)) {
+            return invalid(event_where() + ": field 'date' is not a valid YYYY-MM-DD date: '" +
+                           std::string(text) + "'");
+          }
+          dates_.push_back(day);
+        }
+        return Role::skip;
+      case Role::skip:
+      case Role::invalid:
+        break;
+    }
+    return Role::skip;
+  }
+
+  bool open(Kind kind) {
+    const Role role = value(kind, {});
+    if (role == Role::invalid) return false;
+    stack_.push_back(role);
+    return true;
+  }
+
+  bool close() {
+    const Role role = stack_.back();
+    stack_.pop_back();
+    if (role == Role::event && !event_has_date_) {
+      return fail(event_where() + ": field 'date' is missing");
+    }
+    if (role == Role::division) {
+      if (!found_events_) return fail(where_ + ": field 'events' is missing");
+      if (events_ == 0) return fail(where_ + ": field 'events' has no events");
+    }
+    return true;
+  }
+
+  const std::string& division_;
+  const std::string where_;
+  std::vector<Role> stack_;  // the containers currently open
+  std::string key_;          // the last key read (meaningful inside objects)
+  std::string error_;
+  std::string divisions_seen_;
+  bool found_division_ = false;
+  bool found_events_ = false;
+  bool event_has_date_ = false;
+  std::size_t events_ = 0;
+  std::vector<sys_days> dates_;
+};
+
+}  // namespace
+
+WorkingCalendar::WorkingCalendar(std::string_view bank_holidays_json, const std::string& division,
+                                 const std::string& time_zone)
+    : division_(division), zone_(nullptr) {
   try {
     zone_ = date::locate_zone(time_zone);
-  } catch (const std::exception&) {
-    throw std::invalid_argument("unknown time zone '" + time_zone + "'");
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("unknown time zone '" + time_zone + "': " + e.what());
   }
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError() || !doc.IsObject()) throw std::invalid_argument("bank holidays file is not a JSON object");
-  auto d = doc.FindMember(division.c_str());
-  if (d == doc.MemberEnd() || !d->value.IsObject()) {
-    throw std::invalid_argument("bank holidays file has no division '" + division + "'");
+  if (zone_ == nullptr) throw std::invalid_argument("unknown time zone '" + time_zone + "'");
+
+  if (bank_holidays_json.find('\0') != std::string_view::npos) {
+    fail("file is not valid JSON: it contains a NUL byte");
   }
-  auto events = d->value.FindMember("events");
-  if (events == d->value.MemberEnd() || !events->value.IsArray()) {
-    throw std::invalid_argument("division '" + division + "' has no events array");
+  // In-situ parsing needs a mutable, NUL-terminated copy.
+  std::string buffer(bank_holidays_json);
+  rapidjson::InsituStringStream stream(buffer.data());
+  rapidjson::Reader reader;
+  HolidayFileHandler handler(division);
+  reader.Parse<kParseFlags>(stream, handler);
+  if (!handler.error().empty()) fail(handler.error());
+  if (reader.HasParseError()) {
+    fail("file is not valid JSON: " +
+         std::string(rapidjson::GetParseError_En(reader.GetParseErrorCode())) + " at offset " +
+         std::to_string(reader.GetErrorOffset()));
   }
-  for (const auto& e : events->value.GetArray()) {
-    if (!e.IsObject() || !e.HasMember("date") || !e["date"].IsString()) {
-      throw std::invalid_argument("division '" + division + "': an event has no date");
-    }
-    auto t = parse_iso8601(std::string(e["date"].GetString()) + "T00:00:00Z");
-    if (!t) throw std::invalid_argument("division '" + division + "': invalid date '" + e["date"].GetString() + "'");
-    holidays_.insert(std::chrono::floor<std::chrono::days>(*t));
+  if (!handler.found_division()) {
+    const std::string& known = handler.divisions_seen();
+    fail("division '" + division + "' not found (the file has: " +
+         (known.empty() ? std::string("none") : known) + ")");
+  }
+  holidays_.insert(handler.dates().begin(), handler.dates().end());
+  for (const sys_days day : holidays_) {  // std::set iterates in order, without duplicates
+    if (weekday_index(day) < 5) weekday_holidays_.push_back(day);
   }
 }
 
-bool WorkingCalendar::is_bank_holiday(std::chrono::sys_days day) const { return holidays_.count(day) > 0; }
-
-bool WorkingCalendar::is_working_day(std::chrono::sys_days day) const {
-  date::weekday wd{day};
-  return wd != date::Saturday && wd != date::Sunday && !is_bank_holiday(day);
+bool WorkingCalendar::is_bank_holiday(sys_days local_date) const {
+  return holidays_.find(local_date) != holidays_.end();
 }
 
-std::chrono::sys_days WorkingCalendar::local_date(Instant t) const {
-  auto local = zone_->to_local(std::chrono::time_point_cast<std::chrono::seconds>(t));
-  return std::chrono::sys_days(date::floor<date::days>(local).time_since_epoch());
+bool WorkingCalendar::is_working_day(sys_days local_date) const {
+  return weekday_index(local_date) < 5 &&
+         !std::binary_search(weekday_holidays_.begin(), weekday_holidays_.end(), local_date);
 }
 
-std::chrono::sys_days WorkingCalendar::add_working_days(std::chrono::sys_days from, int n) const {
-  std::chrono::sys_days day = from;
-  while (n > 0) {
-    day += date::days(1);
-    if (is_working_day(day)) --n;
+sys_days WorkingCalendar::local_date(Instant t) const {
+  const auto local = zone_->to_local(t);
+  return sys_days{std::chrono::floor<std::chrono::days>(local).time_since_epoch()};
+}
+
+sys_days WorkingCalendar::add_working_days(sys_days from, int n) const {
+  if (n <= 0) return from;
+  std::int64_t start = from.time_since_epoch().count();
+  int wd = weekday_index(start);
+  if (wd > 4) {  // a weekend start counts from the Friday before: same weekdays follow it
+    start -= wd - 4;
+    wd = 4;
   }
-  return day;
+  auto lo = std::upper_bound(weekday_holidays_.begin(), weekday_holidays_.end(), from);
+  std::int64_t remaining = n;
+  for (;;) {
+    // `remaining` weekdays after `start` (a weekday), ignoring holidays.
+    const std::int64_t weeks = remaining / 5;
+    const int rem = static_cast<int>(remaining % 5);
+    const std::int64_t target = start + 7 * weeks + rem + (wd + rem > 4 ? 2 : 0);
+    // Every weekday holiday in (start, target] displaces one working day past target.
+    const sys_days target_day{std::chrono::days{target}};
+    const auto hi = std::upper_bound(lo, weekday_holidays_.end(), target_day);
+    remaining = hi - lo;
+    if (remaining == 0) return target_day;
+    start = target;
+    wd = weekday_index(target);
+    lo = hi;
+  }
 }
 
-std::chrono::sys_days WorkingCalendar::due_date(Instant start, Deadline d) const {
-  auto day = local_date(start);
+sys_days WorkingCalendar::due_date(Instant start, Deadline d) const {
+  const sys_days day = local_date(start);
   switch (d.unit) {
-    case DeadlineUnit::working_days: return add_working_days(day, d.amount);
-    case DeadlineUnit::days: return day + date::days(d.amount);
-    case DeadlineUnit::weeks: return day + date::days(7 * d.amount);
+    case DeadlineUnit::working_days:
+      return add_working_days(day, d.amount);
+    case DeadlineUnit::days:
+      return day + std::chrono::days{d.amount};
+    case DeadlineUnit::weeks:
+      return day + std::chrono::days{std::int64_t{7} * d.amount};
   }
   return day;
 }
 
-Instant WorkingCalendar::to_utc(std::chrono::sys_days day, LocalTimeOfDay time) const {
-  date::local_seconds local{day.time_since_epoch() + std::chrono::minutes(time.minutes)};
-  auto info = zone_->get_info(local);
-  std::chrono::sys_seconds t;
-  if (info.result == date::local_info::nonexistent) {
-    t = info.first.end;  // the clocks went forward: the first instant that exists
-  } else {
-    t = std::chrono::sys_seconds{local.time_since_epoch() - info.first.offset};
-  }
-  return Instant(t);
+Instant WorkingCalendar::to_utc(sys_days local_date, LocalTimeOfDay time) const {
+  const date::local_seconds local{local_date.time_since_epoch() +
+                                  std::chrono::minutes{time.minutes}};
+  // choose::earliest: the earlier of two instants for an ambiguous local time;
+  // for a non-existent one date returns the transition instant whatever `choose`.
+  return Instant{zone_->to_sys(local, date::choose::earliest)};
 }
 
 Instant WorkingCalendar::due_instant(Instant start, Deadline d, LocalTimeOfDay end_of_day) const {
   return to_utc(due_date(start, d), end_of_day);
 }
 
-std::chrono::sys_days WorkingCalendar::first_holiday() const { return *holidays_.begin(); }
-std::chrono::sys_days WorkingCalendar::last_holiday() const { return *holidays_.rbegin(); }
+sys_days WorkingCalendar::first_holiday() const { return *holidays_.begin(); }
+sys_days WorkingCalendar::last_holiday() const { return *holidays_.rbegin(); }
 
 }  // namespace crp

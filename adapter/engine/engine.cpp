@@ -40,6 +40,15 @@ std::string local_date_text(const ProtocolRuntime& rt, Instant t) {
   return format_iso8601(Instant(rt.calendar->local_date(t))).substr(0, 10);
 }
 
+// Why a stage started, in words for emails and case notes.
+std::string reason_text(const std::string& reason) {
+  if (reason == "no_response") return "no response within the timescale";
+  if (reason == "response_rejected") return "the previous response was not accepted";
+  if (reason == "immediate_risk") return "immediate risk to the child";
+  if (reason == "step_down_check_failed") return "the step-down check found no CiN plan in place";
+  return "escalated by the chair";
+}
+
 bool creates_challenge(EventType t) {
   return t == EventType::raised || t == EventType::dissent_raised || t == EventType::step_down_agreed ||
          t == EventType::good_practice_noted;
@@ -206,7 +215,9 @@ class Engine::Step {
     std::string due_text = c_.due_at ? "; response due " + local_date_text(rt_, *c_.due_at) : "";
     std::vector<std::string> cc = s.cc;
     add_unique(cc, {p_.chair_role});
-    notify("stage_started", label + " raised" + due_text, s.to, cc, c_.due_at);
+    notify("stage_started",
+           label + (reason == "raised" ? " raised" : " started (" + reason_text(reason) + ")") + due_text, s.to,
+           cc, c_.due_at);
     case_note(query_text(), label + " sent to " + join_titles(p_, s.to) + due_text,
               "Awaiting " + std::string(s.response_kind == ResponseKind::written_response ? "response"
                                         : s.response_kind == ResponseKind::meeting_held ? "meeting"
@@ -232,6 +243,12 @@ class Engine::Step {
 
   void escalate_to(const std::string& to, const std::string& reason, Instant anchor) {
     std::string from = c_.stage;
+    // The stage being left gets its outcome on the child's file ("LCS Case
+    // Notes to include: query, action, outcome") before the next one starts.
+    const std::string& from_label = current().label_for(c_.track);
+    const std::string& to_label = stage_def(to).label_for(c_.track);
+    case_note(query_text(), from_label + " escalated to " + to_label,
+              "Not resolved at " + from_label + ": " + reason_text(reason));
     lifecycle(LifecycleEvent{"challenge.escalated", to, stage_def(to).label_for(c_.track), from, reason, "", "", "",
                              std::nullopt},
               anchor);
@@ -323,6 +340,9 @@ class Engine::Step {
     if (to != s.next && !target.reachable_by_skipping) {
       reject("crp.InvalidTransition", "'" + to + "' can only be reached from the stage before it");
     }
+    if (to != s.next && target.skip_requires_immediate_risk && !e.immediate_risk) {
+      reject("crp.InvalidTransition", "skipping to '" + to + "' needs immediate_risk");
+    }
     escalate_to(to, e.immediate_risk ? "immediate_risk" : "manual", e.occurred_at);
   }
 
@@ -371,8 +391,11 @@ class Engine::Step {
     n.reason = e.exemplary ? "Exemplary practice noted" : "Good practice noted";
     n.to = g.to;
     if (e.exemplary) add_unique(n.cc, g.exemplary_cc, n.to);
+    std::vector<std::string> shared_with = n.to;
+    add_unique(shared_with, n.cc);
+    std::string outcome = n.reason;
     emit(std::move(n));
-    case_note("Good practice case note", "Shared with " + join_titles(p_, g.to), n.reason);
+    case_note("Good practice case note", "Shared with " + join_titles(p_, shared_with), outcome);
   }
 
   void response_overdue(Instant due) {
@@ -384,7 +407,8 @@ class Engine::Step {
       return;
     }
     notify("response_overdue", "No response to " + s.label_for(c_.track) + " by " + local_date_text(rt_, due) +
-                                   "; the chair decides whether to escalate",
+                                   (s.next.empty() ? "; this is the last stage of the protocol"
+                                                   : "; the chair decides whether to escalate"),
            {p_.chair_role}, {s.response_by}, due);
   }
 

@@ -61,6 +61,8 @@ Stage stage(const rapidjson::Value& s) {
   out.next = str(s, "next");
   out.reachable_by_skipping =
       s.HasMember("reachable_by_skipping") ? s["reachable_by_skipping"].GetBool() : true;
+  out.skip_requires_immediate_risk =
+      s.HasMember("skip_requires_immediate_risk") && s["skip_requires_immediate_risk"].GetBool();
   if (s.HasMember("duties")) {
     for (const auto& d : s["duties"].GetArray()) {
       out.duties.push_back(

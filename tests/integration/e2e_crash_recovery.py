@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Exactly-once under crashes, on a real broker: many challenges (timers
+firing throughout, event clock), the input produced in chunks while
+`crp-adapter run` is killed with SIGKILL at random moments and restarted
+with the same instance name. Afterwards a read_committed consumer must see
+exactly what `crp-adapter replay` prints for the same input: 0 lost,
+0 duplicated, same order per challenge. Prints both counts.
+"""
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import e2e_harness as h
+
+NAME = "e2e_crash_recovery"
+PARTITIONS = 3
+START = 1798963200  # 2027-01-04T00:00:00Z, a Monday
+
+
+def workload(events, seed):
+    """About `events` canonical events over many challenges, ordered by time.
+    A third get no answer (their stage timers escalate or notify), the rest
+    are answered, rejected (escalating) or withdrawn."""
+    rng = random.Random(seed)
+    plans = {"calderdale": ("informal",), "iro-cp-lac": ("level1",), "rotherham": ("stage1",),
+             "walsall": ("informal",), "bradford": ("stage1",)}
+    out, n = [], 0
+    span = 300 * 86400  # the event times cover ten months
+    challenges = max(1, events * 10 // 22)
+    for i in range(challenges):
+        protocol = rng.choice(sorted(plans))
+        cid = f"CR-{i:06d}"
+        t = START + i * span // challenges + rng.randrange(0, 8 * 3600)
+
+        def event(kind, at, **extra):
+            nonlocal n
+            n += 1
+            value = {"type": kind, "event_id": f"{cid}-{n}", "occurred_at": h.iso(at), "challenge_id": cid,
+                     "case_id": f"CASE-{i:06d}", "protocol": protocol, **extra}
+            out.append({"topic": h.INPUT, "key": cid, "headers": {}, "value": value})
+
+        event("challenge.raised", t, stage=plans[protocol][0], agency="Health Visiting Service")
+        fate = rng.random()
+        if fate < 0.35:
+            continue  # timers only
+        if fate < 0.65:
+            event("challenge.response_received", t + 2 * 86400)
+            event("challenge.response_accepted", t + 3 * 86400)
+        elif fate < 0.85:
+            event("challenge.response_rejected", t + 4 * 86400)
+            if rng.random() < 0.5:
+                event("challenge.resolved", t + 12 * 86400)
+        else:
+            event("challenge.withdrawn", t + 86400)
+    out.sort(key=h.occurred_at)
+    return out
+
+
+def main():
+    p = h.arguments(__doc__, 19592)
+    p.add_argument("--events", type=int, default=100000)
+    p.add_argument("--kills", type=int, default=20)
+    p.add_argument("--seed", type=int, default=447)
+    args = p.parse_args()
+    rng = random.Random(args.seed)
+    records = workload(args.events, args.seed)
+    last = max(h.occurred_at(r) for r in records)
+    final, until = h.iso(last + 86400), h.iso(last + 86400 - 1)
+    keys = {r["key"] for r in records}
+    h.say(NAME, f"{len(records)} events, {len(keys)} challenges, {args.kills} SIGKILLs")
+
+    work = Path(tempfile.mkdtemp(prefix="crp-e2e-crash-"))
+    broker = h.Broker(args.port).start()
+    adapter = None
+    try:
+        broker.create_topics(PARTITIONS)
+        config = h.write_config(work / "service.json", broker.bootstrap,
+                                {"clock": "event", "commit_interval_ms": 100, "max_batch": 1000})
+        adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="crash-1").start()
+        chunks = [records[i * len(records) // (args.kills + 1):(i + 1) * len(records) // (args.kills + 1)]
+                  for i in range(args.kills + 1)]
+        started = time.time()
+        for i, chunk in enumerate(chunks):
+            h.produce(broker.bootstrap, chunk)
+            if i == args.kills:
+                break
+            # Random moments: while joining, restoring, processing or idle.
+            time.sleep(rng.uniform(0.2, 8.0))
+            if not adapter.alive():
+                raise SystemExit(f"{NAME}: adapter exited with {adapter.proc.returncode}; log {adapter.log_path}")
+            adapter.kill()
+            adapter.start()
+        h.produce(broker.bootstrap, h.clock_records(PARTITIONS, final))
+        h.wait_consumed(broker.bootstrap, adapter, 600, NAME)
+        elapsed = time.time() - started
+        live_records = h.read_committed(broker.bootstrap, h.OUTPUTS)
+        live = [h.normalise_live(r) for r in live_records]
+        replayed = [h.normalise_replay(l) for l in h.run_replay(args.adapter, config, records +
+                                                               h.clock_records(PARTITIONS, final), until, work)]
+        result = h.compare(live, replayed, keys)
+        rc = adapter.stop()
+        lines = adapter.log_lines()
+        errors = h.log_errors(adapter)
+        aborts = sum(1 for l in lines if l.get("message", "").startswith("transaction aborted"))
+        restores = sum(1 for l in lines if l.get("message") == "state restored")
+        h.say(NAME, f"{adapter.starts} starts ({args.kills} SIGKILLs), {restores} restores, {aborts} aborts, "
+                    f"{elapsed:.0f} s")
+        h.say(NAME, f"replay {result['expected']} records, committed {result['seen']}: "
+                    f"lost {result['lost']}, duplicated {result['duplicated']}, "
+                    f"misordered keys {len(result['misordered'])}; adapter exit {rc}, {len(errors)} error log lines")
+        ok = (result["lost"] == 0 and result["duplicated"] == 0 and not result["misordered"]
+              and result["expected"] > 0 and rc == 0 and not errors)
+        if not ok:
+            h.say(NAME, f"FAIL: {h.json.dumps(h.first_difference(live, replayed, keys))[:3000]}")
+            h.say(NAME, f"misordered: {result['misordered'][:5]}; errors: {errors[:3]}; work dir {work}")
+            return 1
+        print(f"{NAME}: 1 passed, 0 failed (lost 0, duplicated 0 of {result['expected']})")
+        return 0
+    finally:
+        if adapter and adapter.alive():
+            adapter.kill()
+        broker.stop(keep=args.keep)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

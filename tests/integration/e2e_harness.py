@@ -1,0 +1,354 @@
+"""Shared pieces of the end-to-end tests of `crp-adapter run` on a real broker.
+
+A single-node Apache Kafka from scripts/kafka-local on the test's own port,
+the adapter as a child process, and third-party clients (confluent-kafka) to
+feed it and to read what it committed, read_committed. The expected output
+always comes from `crp-adapter replay` on the same records.
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+REPO = Path(__file__).resolve().parents[2]
+KAFKA_LOCAL = REPO / "scripts" / "kafka-local"
+INPUT = "crp.commands"
+OUTPUTS = ["crp.escalations", "crp.notifications.email", "crp.casenotes", "crp.partners.outbox", "crp.dlq"]
+CHANGELOG = "crp.state.changelog"
+GROUP = "crp-adapter"
+BIG = 16 * 1024 * 1024  # max.message.bytes of the input and DLQ topics
+
+
+def say(name, text):
+    print(f"{name}: {text}", file=sys.stderr, flush=True)
+
+
+def arguments(description, port):
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--adapter", default=str(REPO / "build" / "crp-adapter"), help="crp-adapter binary")
+    p.add_argument("--port", type=int, default=int(os.environ.get("E2E_KAFKA_PORT", port)))
+    p.add_argument("--keep", action="store_true", help="keep the broker and work directory")
+    return p
+
+
+class Broker:
+    """scripts/kafka-local on its own port and data directory, fresh each run."""
+
+    def __init__(self, port):
+        self.port = port
+        self.data = REPO / ".kafka" / f"e2e-{port}"
+        self.env = dict(os.environ, KAFKA_PORT=str(port), KAFKA_CONTROLLER_PORT=str(port + 1),
+                        KAFKA_DATA=str(self.data))
+        self.bootstrap = f"127.0.0.1:{port}"
+
+    def _kl(self, *args, **kw):
+        return subprocess.run([str(KAFKA_LOCAL), *args], env=self.env, check=True, text=True, **kw)
+
+    def start(self):
+        self._kl("stop")  # a leftover from an interrupted run would keep old topics
+        shutil.rmtree(self.data, ignore_errors=True)
+        out = self._kl("start", stdout=subprocess.PIPE).stdout.strip()
+        assert out == f"bootstrap.servers={self.bootstrap}", out
+        return self
+
+    def stop(self, keep=False):
+        self._kl("stop")
+        if not keep:
+            shutil.rmtree(self.data, ignore_errors=True)
+
+    def create_topics(self, partitions=3, only=None):
+        """The service's topics: inputs and changelog co-partitioned."""
+        specs = [NewTopic(INPUT, partitions, 1, config={"max.message.bytes": str(BIG)}),
+                 NewTopic(CHANGELOG, partitions, 1, config={"cleanup.policy": "compact"})]
+        specs += [NewTopic(t, partitions, 1, config={"max.message.bytes": str(BIG)} if t == "crp.dlq" else {})
+                  for t in OUTPUTS]
+        if only is not None:
+            specs = [s for s in specs if s.topic in only]
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        for topic, future in admin.create_topics(specs, operation_timeout=30).items():
+            future.result(60)
+
+
+def write_config(path, bootstrap, runtime, kafka=None):
+    """config/crp-adapter.json with absolute paths, our broker and `runtime`."""
+    config = json.loads((REPO / "config" / "crp-adapter.json").read_text())
+    base = REPO / "config"
+    config["calendar"]["file"] = str(base / config["calendar"]["file"])
+    config["protocols"] = [str(base / p) for p in config["protocols"]]
+    # A killed member must leave the group quickly for the restarted one.
+    config["kafka"] = {"bootstrap.servers": bootstrap, "session.timeout.ms": "6000",
+                       "heartbeat.interval.ms": "1000", **(kafka or {})}
+    config["runtime"] = runtime
+    Path(path).write_text(json.dumps(config, indent=2))
+    return str(path)
+
+
+class Adapter:
+    """`crp-adapter run` as a child process; its JSON log goes to a file."""
+
+    def __init__(self, binary, config, log_path, instance="e2e-1"):
+        self.cmd = [binary, "run", "--config", config, "--instance", instance]
+        self.log_path = Path(log_path)
+        self.proc = None
+        self.starts = 0
+
+    def start(self):
+        self.starts += 1
+        log = open(self.log_path, "a")
+        log.write(json.dumps({"e2e": f"start {self.starts}"}) + "\n")
+        log.flush()
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=log)
+        log.close()
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self, timeout=60):
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def log_lines(self):
+        out = []
+        for line in self.log_path.read_text().splitlines():
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                out.append({"level": "unparsed", "message": line})
+        return out
+
+
+def value_bytes(value):
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    return value.encode() if isinstance(value, str) else value
+
+
+def produce(bootstrap, records):
+    """records: dicts topic, key, headers, value, optional partition."""
+    p = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5,
+                  "message.max.bytes": BIG})
+    failures = []
+    for r in records:
+        kw = {"partition": r["partition"]} if r.get("partition") is not None else {}
+        while True:
+            try:
+                p.produce(r["topic"], key=r.get("key"), value=value_bytes(r["value"]),
+                          headers=list((r.get("headers") or {}).items()),
+                          on_delivery=lambda err, msg: err and failures.append(err), **kw)
+                break
+            except BufferError:
+                p.poll(0.1)
+        p.poll(0)
+    p.flush(60)
+    assert not failures, failures[:3]
+
+
+def _consumer(bootstrap, **extra):
+    return Consumer({"bootstrap.servers": bootstrap, "group.id": f"e2e-{uuid.uuid4()}",
+                     "enable.auto.commit": False, "isolation.level": "read_committed",
+                     "enable.partition.eof": True, "auto.offset.reset": "earliest", **extra})
+
+
+def end_offsets(bootstrap, topic):
+    c = _consumer(bootstrap)
+    try:
+        parts = c.list_topics(topic, timeout=10).topics[topic].partitions
+        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
+    finally:
+        c.close()
+
+
+def committed_offsets(bootstrap, topic, partitions):
+    """The adapter's group offsets, as its transactions committed them."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": GROUP, "enable.auto.commit": False,
+                  "isolation.level": "read_committed"})
+    try:
+        got = c.committed([TopicPartition(topic, p) for p in partitions], timeout=10)
+        return {tp.partition: tp.offset for tp in got}
+    finally:
+        c.close()
+
+
+def wait_consumed(bootstrap, adapter, timeout, name):
+    """Until the group's committed offsets reach the end of every input partition."""
+    end = end_offsets(bootstrap, INPUT)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if adapter is not None and not adapter.alive():
+            raise SystemExit(f"{name}: adapter exited with {adapter.proc.returncode}; log {adapter.log_path}")
+        try:
+            done = committed_offsets(bootstrap, INPUT, end)
+        except Exception as e:  # coordinator moving, group rebalancing
+            say(name, f"committed offsets not readable yet: {e}")
+            time.sleep(0.5)
+            continue
+        if all(done.get(p, -1) >= end[p] for p in end):
+            return end
+        time.sleep(0.2)
+    raise SystemExit(f"{name}: input not consumed within {timeout} s: committed {done}, end {end}")
+
+
+def read_committed(bootstrap, topics):
+    """Every record of `topics` visible to a read_committed reader."""
+    c = _consumer(bootstrap, **{"fetch.max.bytes": BIG * 2, "max.partition.fetch.bytes": BIG})
+    meta = c.list_topics(timeout=10)
+    parts = [TopicPartition(t, p, 0) for t in topics for p in meta.topics[t].partitions]
+    c.assign(parts)
+    pending = {(tp.topic, tp.partition) for tp in parts}
+    out, deadline = [], time.time() + 120
+    try:
+        while pending and time.time() < deadline:
+            m = c.poll(0.5)
+            if m is None:
+                continue
+            if m.error():
+                if m.error().code() == KafkaError._PARTITION_EOF:
+                    pending.discard((m.topic(), m.partition()))
+                    continue
+                raise SystemExit(f"consumer error: {m.error()}")
+            out.append({"topic": m.topic(), "partition": m.partition(), "offset": m.offset(),
+                        "key": m.key().decode() if m.key() is not None else None,
+                        "headers": {k: (v or b"").decode(errors="replace") for k, v in (m.headers() or [])},
+                        "value": m.value() or b""})
+        if pending:
+            raise SystemExit(f"no end of partition within 120 s for {sorted(pending)}")
+        return out
+    finally:
+        c.close()
+
+
+def run_replay(binary, config, records, until, work):
+    """What `crp-adapter replay` prints for the same records (one per line)."""
+    path = Path(work) / "replay-input.jsonl"
+    with open(path, "w") as f:
+        for r in records:
+            value = r["value"] if isinstance(r["value"], (dict, list, str)) else r["value"].decode()
+            f.write(json.dumps({"topic": r["topic"], "key": r.get("key"), "headers": r.get("headers") or {},
+                                "value": value}) + "\n")
+    cmd = [binary, "replay", "--config", config, "--input", str(path)]
+    if until:
+        cmd += ["--until", until]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"replay exited {done.returncode}: {done.stderr[-2000:]}")
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+# Headers that depend on where and when a record was read, not on what it was.
+VOLATILE_HEADERS = {"__connect.errors.partition", "__connect.errors.offset", "ce_time"}
+
+
+def normalise_live(r):
+    try:
+        value = json.loads(r["value"])
+    except ValueError:
+        value = r["value"].decode(errors="replace")
+    headers = {}
+    if r["topic"] == "crp.dlq":
+        headers = {k: v for k, v in r["headers"].items() if k.startswith("__connect") and k not in VOLATILE_HEADERS}
+    return (r["topic"], r["key"], json.dumps(value, sort_keys=True), json.dumps(headers, sort_keys=True))
+
+
+def normalise_replay(line):
+    headers = {}
+    if line["topic"] == "crp.dlq":
+        headers = {k: v for k, v in (line.get("headers") or {}).items()
+                   if k.startswith("__connect") and k not in VOLATILE_HEADERS}
+    return (line["topic"], line["key"], json.dumps(line["value"], sort_keys=True), json.dumps(headers, sort_keys=True))
+
+
+def compare(live, replayed, keys):
+    """Per (topic, key) for `keys`: lost, duplicated and whether order agrees."""
+    def by_key(items):
+        groups = defaultdict(list)
+        for t in items:
+            if t[1] in keys:
+                groups[(t[0], t[1])].append(t)
+        return groups
+    want, got = by_key(replayed), by_key(live)
+    lost = dup = 0
+    misordered = []
+    for k in set(want) | set(got):
+        w, g = Counter(want.get(k, [])), Counter(got.get(k, []))
+        lost += sum((w - g).values())
+        dup += sum((g - w).values())
+        if not (w - g) and not (g - w) and want.get(k) != got.get(k):
+            misordered.append(k)
+    expected = sum(len(v) for v in want.values())
+    seen = sum(len(v) for v in got.values())
+    return {"expected": expected, "seen": seen, "lost": lost, "duplicated": dup, "misordered": misordered}
+
+
+def first_difference(live, replayed, keys):
+    want = [t for t in replayed if t[1] in keys]
+    got = [t for t in live if t[1] in keys]
+    missing = Counter(want) - Counter(got)
+    extra = Counter(got) - Counter(want)
+    return {"missing": [list(t) for t in list(missing)[:3]], "extra": [list(t) for t in list(extra)[:3]]}
+
+
+def log_errors(adapter):
+    return [l for l in adapter.log_lines() if l.get("level") in ("error", "unparsed")]
+
+
+def canonical_records(lines, prefix):
+    """Scenario input lines as records with challenge ids made unique by `prefix`."""
+    out = []
+    for line in lines:
+        if not line.strip():
+            continue
+        r = json.loads(line)
+        if r.get("topic") != INPUT:
+            continue
+        value = r.get("value")
+        if isinstance(value, dict):
+            value = dict(value)
+            for field in ("challenge_id", "event_id"):
+                if isinstance(value.get(field), str):
+                    value[field] = f"{prefix}/{value[field]}"
+        key = r.get("key")
+        if isinstance(value, dict) and isinstance(value.get("challenge_id"), str):
+            key = value["challenge_id"]  # one challenge, one partition
+        elif key is not None:
+            key = f"{prefix}/{key}"
+        out.append({"topic": INPUT, "key": key, "headers": r.get("headers") or {}, "value": value})
+    return out
+
+
+def occurred_at(record):
+    """Sort key: the event time (records without one sort first)."""
+    v = record["value"]
+    try:
+        return datetime.fromisoformat(v["occurred_at"]).timestamp()
+    except (TypeError, KeyError, ValueError):
+        return 0.0
+
+
+def iso(timestamp):
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def clock_records(partitions, at):
+    """One event per input partition at `at`: moves every partition's event clock
+    past the last deadline compared (replay has one clock, the service one per
+    partition). Keyed apart so they are not compared."""
+    return [{"topic": INPUT, "key": f"__clock-{p}", "partition": p, "headers": {},
+             "value": {"type": "challenge.raised", "event_id": f"__clock-{p}", "occurred_at": at,
+                       "challenge_id": f"__clock-{p}", "case_id": "CLOCK", "protocol": "rotherham"}}
+            for p in range(partitions)]

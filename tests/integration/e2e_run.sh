@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs one end-to-end test (tests/integration/e2e_*.py) with confluent-kafka
+# from a cached venv, as tests/integration/kafka_local_smoke.sh does.
+#   tests/integration/e2e_run.sh TEST.py [--adapter BINARY] [--port N] [--keep]
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CACHE=${CRP_CACHE:-$REPO/.cache}
+CONFLUENT_KAFKA_VERSION=${CONFLUENT_KAFKA_VERSION:-2.16.1}
+VENV=$CACHE/venv-kafka-e2e
+if ! "$VENV/bin/python" -c "import confluent_kafka" 2>/dev/null; then
+  python3 -m venv "$VENV" >&2
+  "$VENV/bin/pip" install -q --disable-pip-version-check "confluent-kafka==$CONFLUENT_KAFKA_VERSION" >&2
+fi
+test=$1; shift
+exec "$VENV/bin/python" "$test" "$@"
