@@ -1,4 +1,5 @@
 // crp-adapter: challenge and resolution protocols for children's social care.
+//   crp-adapter run --config FILE [--instance NAME]
 //   crp-adapter replay --config FILE --input EVENTS.jsonl [--until ISO8601]
 //   crp-adapter check-config --config FILE
 //   crp-adapter schema NAME
@@ -9,6 +10,7 @@
 
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
+#include "adapter/runtime/kafka/run_command.h"
 #include "adapter/runtime/replay.h"
 #include "adapter/runtime/service_config.h"
 
@@ -19,6 +21,8 @@ namespace {
 constexpr const char* kUsage =
     "usage: crp-adapter <command> [options]\n"
     "commands:\n"
+    "  run           --config FILE [--instance NAME]\n"
+    "                the service: consume, process and produce exactly once until SIGTERM\n"
     "  replay        --config FILE --input EVENTS.jsonl [--until ISO8601]\n"
     "                dry run: prints every record the service would produce\n"
     "  check-config  --config FILE   load and validate the configuration, then exit\n"
@@ -61,7 +65,8 @@ int main(int argc, char** argv) {
   options.add_options()("config", po::value<std::string>(), "service configuration file")(
       "input", po::value<std::string>(), "JSONL records, or - for stdin")(
       "until", po::value<std::string>(), "fire timers due up to this instant")(
-      "name", po::value<std::string>(), "schema name");
+      "name", po::value<std::string>(), "schema name")(
+      "instance", po::value<std::string>(), "run: instance name in transactional.id");
   po::positional_options_description positional;
   positional.add("name", 1);
   po::variables_map vm;
@@ -74,6 +79,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (!vm.count("config")) throw po::error(command + " needs --config FILE");
+    if (command == "run") {
+      crp::ServiceConfig config = crp::load_service_config(vm["config"].as<std::string>());
+      return crp::kafka::run_service(config, vm.count("instance") ? vm["instance"].as<std::string>() : "");
+    }
     if (command == "replay") {
       if (!vm.count("input")) throw po::error("replay needs --input FILE");
       return replay_command(vm);

@@ -1,0 +1,129 @@
+#include "adapter/runtime/kafka/changelog_restore.h"
+
+#include <chrono>
+#include <set>
+#include <stdexcept>
+
+#include "adapter/engine/challenge_codec.h"
+#include "adapter/runtime/kafka/json_log.h"
+#include "adapter/runtime/kafka/kafka_properties.h"
+
+namespace crp::kafka {
+namespace {
+
+// An open transaction of another (crashed) instance holds the committed end
+// back until the broker aborts it (transaction.timeout.ms); wait that long
+// and a good margin, then give up rather than run on partial state.
+constexpr auto kRestoreTimeout = std::chrono::seconds(180);
+
+std::string list(const std::map<std::int32_t, Engine*>& engines) {
+  std::string out;
+  for (const auto& [p, e] : engines) out += (out.empty() ? "" : ",") + std::to_string(p);
+  return out;
+}
+
+}  // namespace
+
+ChangelogRestorer::ChangelogRestorer(const ServiceConfig& config) : config_(config) {
+  ConfPtr conf = restore_consumer_conf(config, &events_);
+  std::string error;
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer_) throw std::runtime_error("cannot create the changelog consumer: " + error);
+}
+
+ChangelogRestorer::~ChangelogRestorer() {
+  if (consumer_) consumer_->close();
+}
+
+void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines) {
+  if (engines.empty()) return;
+  const auto started = std::chrono::steady_clock::now();
+  const std::string& topic = config_.topics.changelog;
+
+  // The end to reach: the high watermark now. read_committed delivers up to
+  // the last stable offset, which reaches it once no transaction is open.
+  std::map<std::int32_t, std::int64_t> end;
+  TopicPartitions assignment;
+  for (const auto& [partition, engine] : engines) {
+    std::int64_t low = 0, high = 0;
+    RdKafka::ErrorCode err;
+    while ((err = consumer_->query_watermark_offsets(topic, partition, &low, &high, 5000)) != RdKafka::ERR_NO_ERROR) {
+      if (std::chrono::steady_clock::now() - started > kRestoreTimeout) {
+        throw std::runtime_error("cannot read changelog offsets of partition " + std::to_string(partition) + ": " +
+                                 RdKafka::err2str(err));
+      }
+      log(LogLevel::warning, "changelog offsets unavailable, retrying",
+          {{"topic", topic}, {"partition", partition}, {"error", RdKafka::err2str(err)}});
+    }
+    if (high > low) {
+      end[partition] = high;
+      assignment.add(topic, partition, RdKafka::Topic::OFFSET_BEGINNING);
+    }
+  }
+
+  std::size_t records = 0;
+  if (!assignment.empty()) {
+    if (RdKafka::ErrorCode err = consumer_->assign(assignment.get()); err != RdKafka::ERR_NO_ERROR) {
+      throw std::runtime_error("cannot assign changelog partitions: " + RdKafka::err2str(err));
+    }
+    std::set<std::int32_t> pending;
+    for (const auto& [p, offset] : end) pending.insert(p);
+    std::string error;
+    while (!pending.empty()) {
+      if (std::chrono::steady_clock::now() - started > kRestoreTimeout) {
+        consumer_->unassign();
+        throw std::runtime_error("changelog partitions " + list(engines) + " did not reach their committed end within " +
+                                 std::to_string(kRestoreTimeout.count()) + " s");
+      }
+      MessagePtr msg(consumer_->consume(200));
+      const std::int32_t partition = msg->partition();
+      switch (msg->err()) {
+        case RdKafka::ERR_NO_ERROR: {
+          Engine& engine = *engines.at(partition);
+          const std::string* key = msg->key();
+          if (!key) break;  // not ours: every changelog record is keyed
+          if (!msg->payload()) {
+            engine.drop(*key);
+          } else {
+            auto challenge =
+                decode_challenge(std::string_view(static_cast<const char*>(msg->payload()), msg->len()), error);
+            if (!challenge) {
+              throw std::runtime_error("changelog record at partition " + std::to_string(partition) + " offset " +
+                                       std::to_string(msg->offset()) + " cannot be decoded: " + error);
+            }
+            engine.restore(std::move(*challenge));
+          }
+          ++records;
+          if (msg->offset() + 1 >= end[partition]) pending.erase(partition);
+          break;
+        }
+        case RdKafka::ERR__PARTITION_EOF:
+          // Below `end` an open transaction still holds the stable offset back.
+          if (msg->offset() >= end[partition]) pending.erase(partition);
+          break;
+        case RdKafka::ERR__TIMED_OUT: break;
+        default:
+          log(LogLevel::warning, "changelog read error", {{"topic", topic}, {"error", msg->errstr()}});
+          break;
+      }
+    }
+    consumer_->unassign();
+  }
+
+  std::size_t challenges = 0, timers = 0;
+  for (const auto& [p, engine] : engines) {
+    challenges += engine->size();
+    timers += engine->pending_timers();
+  }
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  log(LogLevel::info, "state restored",
+      {{"topic", topic},
+       {"partitions", list(engines)},
+       {"records", records},
+       {"challenges", challenges},
+       {"pending_timers", timers},
+       {"ms", ms}});
+}
+
+}  // namespace crp::kafka

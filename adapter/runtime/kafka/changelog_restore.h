@@ -1,0 +1,32 @@
+// Rebuilds engines from the compacted changelog topic: every record of the
+// given partitions, read_committed, from the beginning to the end that was
+// committed when the restore began. A record's key is the challenge id, its
+// value encode_challenge(); a tombstone deletes. Blocking by design: a
+// partition is not processed before its state (timers included) is back.
+#pragma once
+
+#include <cstdint>
+#include <map>
+
+#include "adapter/engine/engine.h"
+#include "adapter/runtime/kafka/event_logger.h"
+#include "adapter/runtime/kafka/rdkafka_handles.h"
+#include "adapter/runtime/service_config.h"
+
+namespace crp::kafka {
+
+class ChangelogRestorer {
+ public:
+  explicit ChangelogRestorer(const ServiceConfig& config);
+  ~ChangelogRestorer();
+
+  // engines: changelog partition -> the (empty) engine to fill.
+  void restore(const std::map<std::int32_t, Engine*>& engines);
+
+ private:
+  const ServiceConfig& config_;
+  EventLogger events_{"restore"};
+  ConsumerPtr consumer_;
+};
+
+}  // namespace crp::kafka

@@ -1,0 +1,28 @@
+#include "adapter/runtime/kafka/event_logger.h"
+
+#include "adapter/runtime/kafka/json_log.h"
+
+namespace crp::kafka {
+
+void EventLogger::event_cb(RdKafka::Event& event) {
+  switch (event.type()) {
+    case RdKafka::Event::EVENT_ERROR:
+      // Transport errors while a broker restarts are routine; librdkafka
+      // retries them. Fatal ones are acted on where the API reports them.
+      log(event.fatal() ? LogLevel::error : LogLevel::warning, "kafka client error",
+          {{"client", client_}, {"error", RdKafka::err2str(event.err())}, {"detail", event.str()}});
+      break;
+    case RdKafka::Event::EVENT_LOG: {
+      const int severity = event.severity();
+      const LogLevel level = severity <= RdKafka::Event::EVENT_SEVERITY_ERROR     ? LogLevel::error
+                             : severity == RdKafka::Event::EVENT_SEVERITY_WARNING ? LogLevel::warning
+                             : severity == RdKafka::Event::EVENT_SEVERITY_DEBUG   ? LogLevel::debug
+                                                                                  : LogLevel::info;
+      log(level, "librdkafka", {{"client", client_}, {"facility", event.fac()}, {"detail", event.str()}});
+      break;
+    }
+    default: break;  // statistics and throttling are not enabled
+  }
+}
+
+}  // namespace crp::kafka

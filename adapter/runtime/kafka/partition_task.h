@@ -1,0 +1,26 @@
+// The state of one input partition number: its own engine (restored from
+// changelog partition N) and processor (with its own clock). Partitions are
+// independent, so a partition can move to another instance without touching
+// the others.
+#pragma once
+
+#include <cstdint>
+
+#include "adapter/engine/engine.h"
+#include "adapter/runtime/processor.h"
+#include "adapter/runtime/service_config.h"
+
+namespace crp::kafka {
+
+struct PartitionTask {
+  PartitionTask(const ServiceConfig& config, std::int32_t number)
+      : partition(number), engine(config.protocols), processor(config, engine) {}
+  PartitionTask(const PartitionTask&) = delete;
+  PartitionTask& operator=(const PartitionTask&) = delete;
+
+  const std::int32_t partition;
+  Engine engine;
+  Processor processor;  // holds a reference to `engine`: tasks never move
+};
+
+}  // namespace crp::kafka

@@ -1,0 +1,49 @@
+#include "adapter/runtime/kafka/run_command.h"
+
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cstdlib>
+
+#include "adapter/json/json.h"
+#include "adapter/runtime/kafka/exactly_once_service.h"
+#include "adapter/runtime/kafka/json_log.h"
+
+namespace crp::kafka {
+
+std::string instance_name(const ServiceConfig& config, const std::string& override) {
+  if (!override.empty()) return override;
+  // ServiceConfig does not carry service.instance; it is read here, once.
+  rapidjson::Document doc = json::parse_file(config.file);
+  if (doc.HasMember("service") && doc["service"].HasMember("instance")) return doc["service"]["instance"].GetString();
+  if (const char* host = std::getenv("HOSTNAME"); host && *host) return host;
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) == 0 && name[0]) return name;
+  return "local";
+}
+
+int run_service(const ServiceConfig& config, const std::string& instance_override) {
+  const std::string transactional_id =
+      config.transactional_id_prefix + "-" + config.group_id + "-" + instance_name(config, instance_override);
+  try {
+    boost::asio::io_context io;
+    ExactlyOnceService service(config, io, transactional_id);
+    service.run();
+    return 0;
+  } catch (const FatalKafkaError& e) {
+    if (e.fenced()) {
+      log(LogLevel::error, "producer fenced: another instance took over transactional.id " + transactional_id,
+          {{"transactional_id", transactional_id}, {"detail", e.what()}});
+      return kExitFenced;
+    }
+    log(LogLevel::error, "fatal Kafka error", {{"transactional_id", transactional_id}, {"detail", e.what()}});
+    return kExitFatal;
+  } catch (const json::ConfigError&) {
+    throw;
+  } catch (const std::exception& e) {
+    log(LogLevel::error, "stopped on an error", {{"detail", e.what()}});
+    return kExitFatal;
+  }
+}
+
+}  // namespace crp::kafka

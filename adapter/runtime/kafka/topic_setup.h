@@ -1,0 +1,20 @@
+// Start-up check of every topic `run` reads or writes. A missing topic is a
+// configuration error naming the config path of its name, unless
+// runtime.create_topics is on; then it is created through the admin API.
+// Input topics and the changelog must have the same partition count: the
+// changelog is co-partitioned with the input (state of input partition N
+// lives in changelog partition N).
+#pragma once
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <cstdint>
+
+#include "adapter/runtime/service_config.h"
+
+namespace crp::kafka {
+
+// Returns the partition count shared by the inputs and the changelog.
+std::int32_t prepare_topics(const ServiceConfig& config, RdKafka::Handle& client, int max_message_bytes);
+
+}  // namespace crp::kafka

@@ -1,0 +1,137 @@
+#include "adapter/runtime/kafka/transactional_producer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "adapter/runtime/kafka/json_log.h"
+#include "adapter/runtime/kafka/kafka_properties.h"
+
+namespace crp::kafka {
+namespace {
+
+constexpr int kCallTimeoutMs = 30000;
+
+}  // namespace
+
+TransactionalProducer::TransactionalProducer(const ServiceConfig& config, std::string transactional_id)
+    : transactional_id_(std::move(transactional_id)) {
+  ConfPtr conf = transactional_producer_conf(config, transactional_id_, &events_);
+  max_message_bytes_ = std::stoi(effective_property(*conf, "message.max.bytes"));
+  std::string error;
+  producer_.reset(RdKafka::Producer::create(conf.get(), error));
+  if (!producer_) throw std::runtime_error("cannot create the transactional producer: " + error);
+}
+
+TransactionalProducer::~TransactionalProducer() {
+  if (open_) {
+    ErrorPtr ignored(producer_->abort_transaction(5000));  // best effort; the broker times it out otherwise
+  }
+}
+
+void TransactionalProducer::fail(const char* what, const RdKafka::Error& error) {
+  std::string fatal_text;
+  const RdKafka::ErrorCode fatal = producer_->fatal_error(fatal_text);
+  const bool fenced = is_fencing(error.code()) || is_fencing(fatal);
+  throw FatalKafkaError(std::string(what) + ": " + error.str() + (fatal_text.empty() ? "" : " (" + fatal_text + ")"),
+                        fenced);
+}
+
+TransactionalProducer::CallResult TransactionalProducer::call(const char* what,
+                                                              const std::function<RdKafka::Error*()>& fn) {
+  for (int attempt = 1;; ++attempt) {
+    ErrorPtr error(fn());
+    if (!error) return CallResult::ok;
+    if (error->is_fatal()) fail(what, *error);
+    if (error->txn_requires_abort()) {
+      log(LogLevel::warning, "transaction must be aborted", {{"call", what}, {"error", error->str()}});
+      return CallResult::needs_abort;
+    }
+    if (!error->is_retriable()) fail(what, *error);
+    // Retriable: typically the broker is unreachable for a while.
+    log(LogLevel::warning, "transaction call failed, retrying",
+        {{"call", what}, {"error", error->str()}, {"attempt", attempt}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100 * attempt, 2000)));
+  }
+}
+
+void TransactionalProducer::init() {
+  call("init_transactions", [&] { return producer_->init_transactions(kCallTimeoutMs); });
+}
+
+bool TransactionalProducer::begin() {
+  if (open_) return false;
+  call("begin_transaction", [&] { return producer_->begin_transaction(); });
+  open_ = true;
+  return true;
+}
+
+bool TransactionalProducer::produce(const Record& record, std::int32_t partition) {
+  begin();
+  for (;;) {
+    std::unique_ptr<RdKafka::Headers> headers;
+    if (!record.headers.empty()) {
+      headers.reset(RdKafka::Headers::create());
+      for (const Header& h : record.headers) headers->add(h.key, h.value.data(), h.value.size());
+    }
+    const RdKafka::ErrorCode err = producer_->produce(
+        record.topic, partition < 0 ? RdKafka::Topic::PARTITION_UA : partition, RdKafka::Producer::RK_MSG_COPY,
+        const_cast<char*>(record.value.data()), record.value.size(), record.key.empty() ? nullptr : record.key.data(),
+        record.key.size(), 0, headers.get(), nullptr);
+    if (err == RdKafka::ERR_NO_ERROR) {
+      headers.release();  // librdkafka owns them once the record is accepted
+      return true;
+    }
+    if (err == RdKafka::ERR__QUEUE_FULL) {
+      producer_->poll(50);
+      continue;
+    }
+    if (err == RdKafka::ERR_MSG_SIZE_TOO_LARGE) return false;
+    if (err == RdKafka::ERR__FATAL) {
+      std::string text;
+      const RdKafka::ErrorCode fatal = producer_->fatal_error(text);
+      throw FatalKafkaError("produce: " + text, is_fencing(fatal));
+    }
+    log(LogLevel::error, "produce failed; the transaction will be aborted",
+        {{"topic", record.topic}, {"error", RdKafka::err2str(err)}});
+    must_abort_ = true;
+    return true;
+  }
+}
+
+TransactionalProducer::Outcome TransactionalProducer::commit(const TopicPartitions& offsets,
+                                                             RdKafka::KafkaConsumer& consumer) {
+  if (!open_) return Outcome::committed;
+  if (must_abort_) {
+    abort();
+    return Outcome::aborted;
+  }
+  if (!offsets.empty()) {
+    GroupMetadataPtr group(consumer.groupMetadata());
+    if (call("send_offsets_to_transaction", [&] {
+          return producer_->send_offsets_to_transaction(offsets.get(), group.get(), kCallTimeoutMs);
+        }) == CallResult::needs_abort) {
+      abort();
+      return Outcome::aborted;
+    }
+  }
+  if (call("commit_transaction", [&] { return producer_->commit_transaction(kCallTimeoutMs); }) ==
+      CallResult::needs_abort) {
+    abort();
+    return Outcome::aborted;
+  }
+  open_ = false;
+  return Outcome::committed;
+}
+
+void TransactionalProducer::abort() {
+  if (!open_) return;
+  if (call("abort_transaction", [&] { return producer_->abort_transaction(kCallTimeoutMs); }) ==
+      CallResult::needs_abort) {
+    throw FatalKafkaError("abort_transaction asked for an abort", false);
+  }
+  open_ = false;
+  must_abort_ = false;
+}
+
+}  // namespace crp::kafka
