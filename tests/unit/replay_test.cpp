@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
+#include "adapter/json/json.h"
+#include "adapter/json/schema_registry.h"
 #include "tests/unit/engine_fixture.h"
 
 namespace crp {
@@ -61,6 +64,26 @@ TEST(Replay, UntilFiresTimersAndOutputIsIdenticalOnTwoRuns) {
   EXPECT_NE(a.find(R"("type":"challenge.escalated")"), std::string::npos);
   EXPECT_NE(a.find(R"("reason":"no_response")"), std::string::npos);
   EXPECT_NE(a.find(R"("type":"process.overdue")"), std::string::npos);
+}
+
+// Every escalation value the engine produces for the demo sample conforms to schemas/outbound/escalation.schema.json.
+TEST(Replay, EscalationValuesConformToTheOutboundSchema) {
+  std::ifstream in(std::string(CRP_SOURCE_DIR) + "/config/samples/canonical-demo.jsonl");
+  std::ostringstream out, err;
+  replay(testing::example_config(), in, out, err, parse_iso8601("2027-03-01T00:00:00Z"));
+  std::istringstream lines(out.str());
+  std::string line;
+  int checked = 0;
+  while (std::getline(lines, line)) {
+    rapidjson::Document d;
+    std::string error;
+    ASSERT_TRUE(json::parse(line, d, error)) << error;
+    if (std::string(d["topic"].GetString()) != "crp.escalations") continue;
+    auto v = json::validate("outbound/escalation.schema.json", d["value"]);
+    EXPECT_FALSE(v) << line << "\n" << (v ? v->document_pointer + ": " + v->message : "");
+    ++checked;
+  }
+  EXPECT_GT(checked, 10);
 }
 
 }  // namespace
