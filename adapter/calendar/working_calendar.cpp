@@ -37,7 +37,9 @@ static_assert(weekday_index(0) == 3);   // 1970-01-01 Thursday
 static_assert(weekday_index(-4) == 6);  // 1969-12-28 Sunday
 static_assert(weekday_index(4) == 0);   // 1970-01-05 Monday
 
-constexpr int weekday_index(sys_days d) { return weekday_index(d.time_since_epoch().count()); }
+constexpr int weekday_index(sys_days d) {
+  return weekday_index(d.time_since_epoch().count());
+}
 
 [[noreturn]] void fail(const std::string& message) {
   throw std::invalid_argument("bank holidays: " + message);
@@ -68,7 +70,8 @@ bool parse_date(std::string_view s, sys_days& out) {
 // first push does arithmetic on a null pointer (clang -fsanitize=undefined
 // aborts on it; fixed upstream after 1.1.0). The DOM (rapidjson::Document)
 // always uses that stack, hence this SAX handler.
-constexpr unsigned kParseFlags = rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag;
+constexpr unsigned kParseFlags =
+    rapidjson::kParseInsituFlag | rapidjson::kParseValidateEncodingFlag;
 
 // Reads one division of a GOV.UK bank-holidays.json as SAX events:
 //   { "<division>": { "division": "<division>", "events": [ { "date": "YYYY-MM-DD", ... } ] } }
@@ -150,9 +153,13 @@ class HolidayFileHandler
         return Role::event;
       case Role::event:
         if (key_ == "date") {
-          if (event_has_date_) return invalid(event_where() + ": field 'date' appears more than once");
+          if (event_has_date_) {
+            return invalid(event_where() + ": field 'date' appears more than once");
+          }
           event_has_date_ = true;
-          if (kind != Kind::string) return invalid(event_where() + ": field 'date' is not a string");
+          if (kind != Kind::string) {
+            return invalid(event_where() + ": field 'date' is not a string");
+          }
           sys_days day;
           if (!parse_date(text, day)) {
             return invalid(event_where() + ": field 'date' is not a valid YYYY-MM-DD date: '" +
@@ -230,8 +237,8 @@ WorkingCalendar::WorkingCalendar(std::string_view bank_holidays_json, const std:
   }
   if (!handler.found_division()) {
     const std::string& known = handler.divisions_seen();
-    fail("division '" + division + "' not found (the file has: " +
-         (known.empty() ? std::string("none") : known) + ")");
+    fail("division '" + division +
+         "' not found (the file has: " + (known.empty() ? std::string("none") : known) + ")");
   }
   holidays_.insert(handler.dates().begin(), handler.dates().end());
   for (const sys_days day : holidays_) {  // std::set iterates in order, without duplicates
@@ -304,7 +311,11 @@ Instant WorkingCalendar::due_instant(Instant start, Deadline d, LocalTimeOfDay e
   return to_utc(due_date(start, d), end_of_day);
 }
 
-sys_days WorkingCalendar::first_holiday() const { return *holidays_.begin(); }
-sys_days WorkingCalendar::last_holiday() const { return *holidays_.rbegin(); }
+sys_days WorkingCalendar::first_holiday() const {
+  return *holidays_.begin();
+}
+sys_days WorkingCalendar::last_holiday() const {
+  return *holidays_.rbegin();
+}
 
 }  // namespace crp

@@ -6,9 +6,11 @@ with the same instance name. Afterwards a read_committed consumer must see
 exactly what `crp-adapter replay` prints for the same input: 0 lost,
 0 duplicated, same order per challenge. Prints both counts.
 """
+import itertools
 import random
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -28,8 +30,10 @@ def workload(events, seed):
              "walsall": ("informal",), "bradford": ("stage1",)}
     out, n = [], 0
     span = 300 * 86400  # the event times cover ten months
-    challenges = max(1, events * 10 // 22)
-    for i in range(challenges):
+    challenges = max(1, events * 100 // 205)  # 2.05 events per challenge on average
+    for i in itertools.count():
+        if n >= events:
+            break
         protocol = rng.choice(sorted(plans))
         cid = f"CR-{i:06d}"
         t = START + i * span // challenges + rng.randrange(0, 8 * 3600)
@@ -58,6 +62,17 @@ def workload(events, seed):
     return out
 
 
+def feed(bootstrap, records, seconds):
+    """Produces `records` in small chunks spread over about `seconds`."""
+    chunk = max(1, len(records) // max(1, int(seconds * 10)))
+    began, producer = time.time(), h.input_producer(bootstrap)
+    for i in range(0, len(records), chunk):
+        h.produce(bootstrap, records[i:i + chunk], producer)
+        ahead = began + seconds * (i + chunk) / len(records) - time.time()
+        if ahead > 0:
+            time.sleep(ahead)
+
+
 def main():
     p = h.arguments(__doc__, 19592)
     p.add_argument("--events", type=int, default=100000)
@@ -79,19 +94,18 @@ def main():
         config = h.write_config(work / "service.json", broker.bootstrap,
                                 {"clock": "event", "commit_interval_ms": 100, "max_batch": 1000})
         adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="crash-1").start()
-        chunks = [records[i * len(records) // (args.kills + 1):(i + 1) * len(records) // (args.kills + 1)]
-                  for i in range(args.kills + 1)]
+        # The input arrives at a steady rate over the whole run, so most kills
+        # land while the adapter is busy; others while it joins or restores.
+        feeder = threading.Thread(target=feed, args=(broker.bootstrap, records, args.kills * 5.5))
         started = time.time()
-        for i, chunk in enumerate(chunks):
-            h.produce(broker.bootstrap, chunk)
-            if i == args.kills:
-                break
-            # Random moments: while joining, restoring, processing or idle.
-            time.sleep(rng.uniform(0.2, 8.0))
+        feeder.start()
+        for _ in range(args.kills):
+            time.sleep(rng.uniform(1.0, 10.0))
             if not adapter.alive():
                 raise SystemExit(f"{NAME}: adapter exited with {adapter.proc.returncode}; log {adapter.log_path}")
             adapter.kill()
             adapter.start()
+        feeder.join()
         h.produce(broker.bootstrap, h.clock_records(PARTITIONS, final))
         h.wait_consumed(broker.bootstrap, adapter, 600, NAME)
         elapsed = time.time() - started

@@ -139,10 +139,14 @@ def value_bytes(value):
     return value.encode() if isinstance(value, str) else value
 
 
-def produce(bootstrap, records):
+def input_producer(bootstrap):
+    return Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5,
+                     "message.max.bytes": BIG})
+
+
+def produce(bootstrap, records, producer=None):
     """records: dicts topic, key, headers, value, optional partition."""
-    p = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "linger.ms": 5,
-                  "message.max.bytes": BIG})
+    p = producer or input_producer(bootstrap)
     failures = []
     for r in records:
         kw = {"partition": r["partition"]} if r.get("partition") is not None else {}

@@ -31,7 +31,9 @@ sys_days D(int y, unsigned m, unsigned d) {
 }
 
 // The date as "YYYY-MM-DD" (for readable failure messages).
-std::string S(sys_days day) { return date::format("%F", day); }
+std::string S(sys_days day) {
+  return date::format("%F", day);
+}
 
 Instant I(std::string_view text) {
   const auto t = parse_iso8601(text);
@@ -76,16 +78,16 @@ bool is_weekend(sys_days day) {
 // Hand-written from the GOV.UK list (and the proclamation rules for 2027-2028).
 const std::vector<sys_days>& england_and_wales_2024_2028() {
   static const std::vector<sys_days> days = {
-      D(2024, 1, 1),  D(2024, 3, 29), D(2024, 4, 1),  D(2024, 5, 6),  D(2024, 5, 27),
-      D(2024, 8, 26), D(2024, 12, 25), D(2024, 12, 26),                                 //
-      D(2025, 1, 1),  D(2025, 4, 18), D(2025, 4, 21), D(2025, 5, 5),  D(2025, 5, 26),
-      D(2025, 8, 25), D(2025, 12, 25), D(2025, 12, 26),                                 //
-      D(2026, 1, 1),  D(2026, 4, 3),  D(2026, 4, 6),  D(2026, 5, 4),  D(2026, 5, 25),
-      D(2026, 8, 31), D(2026, 12, 25), D(2026, 12, 28),                                 //
-      D(2027, 1, 1),  D(2027, 3, 26), D(2027, 3, 29), D(2027, 5, 3),  D(2027, 5, 31),
-      D(2027, 8, 30), D(2027, 12, 27), D(2027, 12, 28),                                 //
-      D(2028, 1, 3),  D(2028, 4, 14), D(2028, 4, 17), D(2028, 5, 1),  D(2028, 5, 29),
-      D(2028, 8, 28), D(2028, 12, 25), D(2028, 12, 26),
+      D(2024, 1, 1),  D(2024, 3, 29), D(2024, 4, 1),   D(2024, 5, 6),
+      D(2024, 5, 27), D(2024, 8, 26), D(2024, 12, 25), D(2024, 12, 26),  //
+      D(2025, 1, 1),  D(2025, 4, 18), D(2025, 4, 21),  D(2025, 5, 5),
+      D(2025, 5, 26), D(2025, 8, 25), D(2025, 12, 25), D(2025, 12, 26),  //
+      D(2026, 1, 1),  D(2026, 4, 3),  D(2026, 4, 6),   D(2026, 5, 4),
+      D(2026, 5, 25), D(2026, 8, 31), D(2026, 12, 25), D(2026, 12, 28),  //
+      D(2027, 1, 1),  D(2027, 3, 26), D(2027, 3, 29),  D(2027, 5, 3),
+      D(2027, 5, 31), D(2027, 8, 30), D(2027, 12, 27), D(2027, 12, 28),  //
+      D(2028, 1, 3),  D(2028, 4, 14), D(2028, 4, 17),  D(2028, 5, 1),
+      D(2028, 5, 29), D(2028, 8, 28), D(2028, 12, 25), D(2028, 12, 26),
   };
   return days;
 }
@@ -450,10 +452,45 @@ TEST(Constructor, AcceptsAMinimalFile) {
   EXPECT_EQ(S(cal.first_holiday()), "2026-12-25");
 }
 
+TEST(Constructor, SkipsMembersItDoesNotUse) {
+  // Other divisions, unknown fields (even ones named "date" or "events" deeper
+  // down) and member order do not matter.
+  const std::string_view json = R"({
+    "other": [1, {"a": null}, "x"],
+    "england-and-wales": {
+      "x": {"events": 5, "date": "nonsense"},
+      "events": [
+        {"title": "Christmas Day", "date": "2026-12-25", "extra": {"date": "bad"}, "n": [1.5]},
+        {"date": "2026-12-28", "title": "Boxing Day", "notes": "Substitute day", "bunting": true}
+      ],
+      "division": "england-and-wales"
+    },
+    "scotland": {"division": 7}
+  })";
+  const WorkingCalendar cal(json, "england-and-wales");
+  EXPECT_TRUE(cal.is_bank_holiday(D(2026, 12, 25)));
+  EXPECT_TRUE(cal.is_bank_holiday(D(2026, 12, 28)));
+  EXPECT_EQ(S(cal.first_holiday()), "2026-12-25");
+  EXPECT_EQ(S(cal.last_holiday()), "2026-12-28");
+  EXPECT_EQ(S(cal.add_working_days(D(2026, 12, 24), 1)), "2026-12-29");
+}
+
 TEST(Constructor, MalformedJson) {
   expect_invalid("", "england-and-wales", {"not valid JSON"});
   expect_invalid(R"({"england-and-wales":{"events":[)", "england-and-wales", {"not valid JSON"});
   expect_invalid("[]", "england-and-wales", {"not a JSON object"});
+  expect_invalid("17", "england-and-wales", {"not a JSON object"});
+  expect_invalid(R"({"england-and-wales":{"events":[{"date":"2026-12-25"}]}} x)",
+                 "england-and-wales", {"not valid JSON"});
+  expect_invalid(R"({"england-and-wales":{"events":[{"date":"2026-12-25",}]}})",
+                 "england-and-wales", {"not valid JSON"});
+  expect_invalid(
+      "{\"england-and-wales\":{\"events\":[{\"date\":\"2026-12-25\",\"title\":\"\xff\"}]}}",
+      "england-and-wales", {"not valid JSON"});  // invalid UTF-8
+  std::string with_nul = R"({"england-and-wales":{"events":[{"date":"2026-12-25"}]}})";
+  with_nul += '\0';
+  with_nul += "x";
+  expect_invalid(with_nul, "england-and-wales", {"not valid JSON", "NUL"});
   expect_invalid(R"({"england-and-wales":[]})", "england-and-wales",
                  {"england-and-wales", "not a JSON object"});
 }
@@ -469,22 +506,29 @@ TEST(Constructor, BadEventsOrDates) {
                  {"'events'", "missing"});
   expect_invalid(R"({"england-and-wales":{"events":{}}})", div, {"'events'", "not an array"});
   expect_invalid(R"({"england-and-wales":{"events":[]}})", div, {"'events'", "no events"});
-  expect_invalid(R"({"england-and-wales":{"division":"scotland","events":[{"date":"2026-12-25"}]}})",
-                 div, {"'division'", "scotland"});
+  expect_invalid(
+      R"({"england-and-wales":{"division":"scotland","events":[{"date":"2026-12-25"}]}})", div,
+      {"'division'", "scotland"});
   expect_invalid(R"({"england-and-wales":{"events":[{"date":"2026-12-25"},{"title":"x"}]}})", div,
                  {"england-and-wales", "event 1", "'date'", "missing"});
   expect_invalid(R"({"england-and-wales":{"events":[{"date":20261225}]}})", div,
                  {"event 0", "'date'", "not a string"});
   expect_invalid(R"({"england-and-wales":{"events":["2026-12-25"]}})", div,
                  {"event 0", "not a JSON object"});
+  expect_invalid(R"({"england-and-wales":{"events":[{"date":"2026-12-25","date":"2026-12-26"}]}})",
+                 div, {"event 0", "'date'", "more than once"});
+  expect_invalid(
+      R"({"england-and-wales":{"events":[{"date":"2026-12-25"}]},"england-and-wales":{}})", div,
+      {"division 'england-and-wales'", "more than once"});
   for (const char* bad : {"2026-02-29", "2026-13-01", "2026-00-10", "2026-04-31", "2026-12-25T00",
                           "2026/12/25", "26-12-25", " 2026-12-25", "2026-1-05", ""}) {
     std::string json = R"({"england-and-wales":{"events":[{"date":")";
     json.append(bad).append(R"("}]}})");
     std::string quoted = "'";  // built with append: GCC 12 -O3 -Wrestrict misfires on "'" + s
     quoted.append(bad).append("'");
-    expect_invalid(json, div,
-                   {"division 'england-and-wales'", "'date'", "not a valid YYYY-MM-DD date", quoted});
+    expect_invalid(
+        json, div,
+        {"division 'england-and-wales'", "'date'", "not a valid YYYY-MM-DD date", quoted});
   }
 }
 

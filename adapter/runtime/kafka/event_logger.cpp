@@ -14,6 +14,13 @@ void EventLogger::event_cb(RdKafka::Event& event) {
       break;
     case RdKafka::Event::EVENT_LOG: {
       const int severity = event.severity();
+      // Every kafka.* property goes to every client, so each client warns
+      // about the other's properties ("... will be ignored by this producer
+      // instance"): expected, hence info.
+      if (event.fac() == "CONFWARN" && event.str().find("will be ignored by this") != std::string::npos) {
+        log(LogLevel::info, "librdkafka", {{"client", client_}, {"facility", event.fac()}, {"detail", event.str()}});
+        break;
+      }
       const LogLevel level = severity <= RdKafka::Event::EVENT_SEVERITY_ERROR     ? LogLevel::error
                              : severity == RdKafka::Event::EVENT_SEVERITY_WARNING ? LogLevel::warning
                              : severity == RdKafka::Event::EVENT_SEVERITY_DEBUG   ? LogLevel::debug
