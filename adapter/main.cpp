@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
     if (!vm.count("config")) throw po::error(command + " needs --config FILE");
     if (command == "run") {
       crp::ServiceConfig config = crp::load_service_config(vm["config"].as<std::string>());
-      return crp::kafka::run_service(config, vm.count("instance") ? vm["instance"].as<std::string>() : "");
+      return crp::kafka::run_service(config,
+                                     vm.count("instance") ? vm["instance"].as<std::string>() : "");
     }
     if (command == "replay") {
       if (!vm.count("input")) throw po::error("replay needs --input FILE");

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Exactly-once under crashes, on a real broker: many challenges (timers
-firing throughout, event clock), the input produced in chunks while
+firing throughout, event clock), the input produced at a steady rate while
 `crp-adapter run` is killed with SIGKILL at random moments and restarted
-with the same instance name. Afterwards a read_committed consumer must see
+with the same instance name; in addition every 7th transaction is aborted
+by fault injection, so rewinding the input and rebuilding the state from
+the changelog is exercised too. Afterwards a read_committed consumer must see
 exactly what `crp-adapter replay` prints for the same input: 0 lost,
 0 duplicated, same order per challenge. Prints both counts.
 """
@@ -78,13 +80,16 @@ def main():
     p.add_argument("--events", type=int, default=100000)
     p.add_argument("--kills", type=int, default=20)
     p.add_argument("--seed", type=int, default=447)
+    p.add_argument("--abort-every", type=int, default=7,
+                   help="also abort every Nth transaction (fault injection; 0: never)")
     args = p.parse_args()
     rng = random.Random(args.seed)
     records = workload(args.events, args.seed)
     last = max(h.occurred_at(r) for r in records)
     final, until = h.iso(last + 86400), h.iso(last + 86400 - 1)
     keys = {r["key"] for r in records}
-    h.say(NAME, f"{len(records)} events, {len(keys)} challenges, {args.kills} SIGKILLs")
+    h.say(NAME, f"{len(records)} events, {len(keys)} challenges, {args.kills} SIGKILLs, "
+                f"abort every {args.abort_every or 'no'} transaction")
 
     work = Path(tempfile.mkdtemp(prefix="crp-e2e-crash-"))
     broker = h.Broker(args.port).start()
@@ -93,7 +98,8 @@ def main():
         broker.create_topics(PARTITIONS)
         config = h.write_config(work / "service.json", broker.bootstrap,
                                 {"clock": "event", "commit_interval_ms": 100, "max_batch": 1000})
-        adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="crash-1").start()
+        fault = {"CRP_TEST_ABORT_EVERY_NTH_TRANSACTION": str(args.abort_every)} if args.abort_every else {}
+        adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="crash-1", env=fault).start()
         # The input arrives at a steady rate over the whole run, so most kills
         # land while the adapter is busy; others while it joins or restores.
         feeder = threading.Thread(target=feed, args=(broker.bootstrap, records, args.kills * 5.5))

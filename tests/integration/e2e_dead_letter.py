@@ -70,7 +70,29 @@ def main():
                              capture_output=True, text=True, timeout=60)
         check(run.returncode == 3 and "topic crp.commands does not exist; create it or set runtime.create_topics"
               in run.stderr and "/inputs/0/topic" in run.stderr,
-              f"missing topic refused at start-up (exit {run.returncode}: {run.stderr.strip()[:200]})")
+              f"missing topic refused at start-up (exit {run.returncode}: {run.stderr.strip().splitlines()[-1][:220]})")
+
+        def refused(name, expect_rc, expect_text, **config_args):
+            path = h.write_config(work / f"{name}.json", broker.bootstrap, {"commit_interval_ms": 100}, **config_args)
+            run = subprocess.run([args.adapter, "run", "--config", path, "--instance", "dlq"],
+                                 capture_output=True, text=True, timeout=60)
+            check(run.returncode == expect_rc and all(t in run.stderr for t in expect_text),
+                  f"{name} refused (exit {run.returncode}: {run.stderr.strip().splitlines()[-1][:220]})")
+
+        refused("an exactly-once setting overridden", 3, ["/kafka/enable.auto.commit", "exactly-once"],
+                kafka={"enable.auto.commit": "true"})
+        refused("an unknown librdkafka property", 3, ["/kafka/no.such.property"], kafka={"no.such.property": "1"})
+        admin = h.AdminClient({"bootstrap.servers": broker.bootstrap})
+        for future in admin.create_topics([h.NewTopic("mismatch.commands", 3, 1),
+                                           h.NewTopic("mismatch.changelog", 1, 1)]).values():
+            future.result(30)
+        while not {"mismatch.commands", "mismatch.changelog"} <= set(admin.list_topics(timeout=10).topics):
+            time.sleep(0.2)  # the broker's metadata can lag the controller a moment
+        del admin
+        refused("a changelog not co-partitioned with the input", 1,
+                ["mismatch.changelog", "must have the same partition count"],
+                inputs=[{"topic": "mismatch.commands", "connector": "canonical"}],
+                topics={"changelog": "mismatch.changelog"})
 
         # 2. create_topics on: the adapter creates what is missing, then runs.
         config = h.write_config(work / "service.json", broker.bootstrap,
@@ -115,6 +137,30 @@ def main():
         text = adapter.log_path.read_text()
         check("this is not JSON" not in text and "xxxxxxxx" not in text, "no record value in the log")
         check(sum(1 for l in lines if l.get("message") == "record dead-lettered") == 4, "each dead letter logged once")
+
+        # 3. A DLQ topic that takes less than the input: the dead letter keeps
+        # its headers, loses its bytes, and the batch still commits.
+        admin = h.AdminClient({"bootstrap.servers": broker.bootstrap})
+        limit = h.ConfigEntry("max.message.bytes", "1048576", incremental_operation=h.AlterConfigOpType.SET)
+        for future in admin.incremental_alter_configs([h.ConfigResource("topic", "crp.dlq",
+                                                                        incremental_configs=[limit])]).values():
+            future.result(30)
+        del admin
+        adapter = h.Adapter(args.adapter, config, work / "adapter2.log", instance="dlq").start()
+        two_mb = {"topic": h.INPUT, "key": "DLQ-5", "partition": 0, "headers": {}, "value": "y" * (2 * 1024 * 1024)}
+        good2 = {"topic": h.INPUT, "key": "GOOD-2", "partition": 0, "headers": {},
+                 "value": event("challenge.raised", "GOOD-2")}
+        h.produce(broker.bootstrap, [two_mb, good2])
+        h.wait_consumed(broker.bootstrap, adapter, 120, NAME)
+        out = h.read_committed(broker.bootstrap, ["crp.dlq", "crp.escalations"])
+        dropped = [r for r in out if r["key"] == "DLQ-5"]
+        check(len(dropped) == 1 and dropped[0]["value"] == b"" and
+              dropped[0]["headers"].get("crp.dlq.value_dropped_bytes") == str(2 * 1024 * 1024) and
+              dropped[0]["headers"].get("__connect.errors.offset") == "5",
+              "a dead letter larger than the DLQ topic allows keeps its headers without its bytes")
+        check(any(r["key"] == "GOOD-2" for r in out), "the record behind it was processed")
+        check(adapter.stop() == 0 and not any(l.get("message", "").startswith("transaction aborted")
+                                              for l in adapter.log_lines()), "no transaction aborted; clean stop")
         if failures:
             h.say(NAME, f"FAIL: {len(failures)} checks failed; work dir {work}")
             return 1

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
 
 REPO = Path(__file__).resolve().parents[2]
 KAFKA_LOCAL = REPO / "scripts" / "kafka-local"
@@ -80,8 +80,9 @@ class Broker:
             future.result(60)
 
 
-def write_config(path, bootstrap, runtime, kafka=None):
-    """config/crp-adapter.json with absolute paths, our broker and `runtime`."""
+def write_config(path, bootstrap, runtime, kafka=None, **sections):
+    """config/crp-adapter.json with absolute paths, our broker, `runtime` and
+    any other top-level `sections` replaced."""
     config = json.loads((REPO / "config" / "crp-adapter.json").read_text())
     base = REPO / "config"
     config["calendar"]["file"] = str(base / config["calendar"]["file"])
@@ -90,6 +91,7 @@ def write_config(path, bootstrap, runtime, kafka=None):
     config["kafka"] = {"bootstrap.servers": bootstrap, "session.timeout.ms": "6000",
                        "heartbeat.interval.ms": "1000", **(kafka or {})}
     config["runtime"] = runtime
+    config.update(sections)
     Path(path).write_text(json.dumps(config, indent=2))
     return str(path)
 
@@ -97,8 +99,9 @@ def write_config(path, bootstrap, runtime, kafka=None):
 class Adapter:
     """`crp-adapter run` as a child process; its JSON log goes to a file."""
 
-    def __init__(self, binary, config, log_path, instance="e2e-1"):
+    def __init__(self, binary, config, log_path, instance="e2e-1", env=None):
         self.cmd = [binary, "run", "--config", config, "--instance", instance]
+        self.env = dict(os.environ, **(env or {}))
         self.log_path = Path(log_path)
         self.proc = None
         self.starts = 0
@@ -108,7 +111,7 @@ class Adapter:
         log = open(self.log_path, "a")
         log.write(json.dumps({"e2e": f"start {self.starts}"}) + "\n")
         log.flush()
-        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=log)
+        self.proc = subprocess.Popen(self.cmd, stdout=subprocess.DEVNULL, stderr=log, env=self.env)
         log.close()
         return self
 
@@ -160,6 +163,8 @@ def produce(bootstrap, records, producer=None):
                 p.poll(0.1)
         p.poll(0)
     p.flush(60)
+    if producer is None:
+        del p  # destroyed now, not at the broker's shutdown (its reconnect noise)
     assert not failures, failures[:3]
 
 
@@ -169,13 +174,23 @@ def _consumer(bootstrap, **extra):
                      "enable.partition.eof": True, "auto.offset.reset": "earliest", **extra})
 
 
+def high_watermarks(bootstrap, parts):
+    """True ends of partitions: only a read_uncommitted client is told the high
+    watermark; a read_committed one gets the last stable offset instead."""
+    c = _consumer(bootstrap, **{"isolation.level": "read_uncommitted"})
+    try:
+        return {(tp.topic, tp.partition): c.get_watermark_offsets(tp, timeout=10)[1] for tp in parts}
+    finally:
+        c.close()
+
+
 def end_offsets(bootstrap, topic):
     c = _consumer(bootstrap)
     try:
-        parts = c.list_topics(topic, timeout=10).topics[topic].partitions
-        return {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
+        parts = [TopicPartition(topic, p) for p in c.list_topics(topic, timeout=10).topics[topic].partitions]
     finally:
         c.close()
+    return {p: end for (t, p), end in high_watermarks(bootstrap, parts).items()}
 
 
 def committed_offsets(bootstrap, topic, partitions):
@@ -209,10 +224,14 @@ def wait_consumed(bootstrap, adapter, timeout, name):
 
 
 def read_committed(bootstrap, topics):
-    """Every record of `topics` visible to a read_committed reader."""
+    """Every record of `topics` written so far, as a read_committed reader sees
+    it: read up to the high watermark, not just to the first end of partition,
+    which an open transaction (of a killed instance, until the broker aborts
+    it) can hold back."""
     c = _consumer(bootstrap, **{"fetch.max.bytes": BIG * 2, "max.partition.fetch.bytes": BIG})
     meta = c.list_topics(timeout=10)
     parts = [TopicPartition(t, p, 0) for t in topics for p in meta.topics[t].partitions]
+    high = high_watermarks(bootstrap, parts)
     c.assign(parts)
     pending = {(tp.topic, tp.partition) for tp in parts}
     out, deadline = [], time.time() + 120
@@ -223,7 +242,8 @@ def read_committed(bootstrap, topics):
                 continue
             if m.error():
                 if m.error().code() == KafkaError._PARTITION_EOF:
-                    pending.discard((m.topic(), m.partition()))
+                    if m.offset() >= high[(m.topic(), m.partition())]:
+                        pending.discard((m.topic(), m.partition()))
                     continue
                 raise SystemExit(f"consumer error: {m.error()}")
             out.append({"topic": m.topic(), "partition": m.partition(), "offset": m.offset(),

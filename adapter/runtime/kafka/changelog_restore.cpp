@@ -25,14 +25,18 @@ std::string list(const std::map<std::int32_t, Engine*>& engines) {
 }  // namespace
 
 ChangelogRestorer::ChangelogRestorer(const ServiceConfig& config) : config_(config) {
-  ConfPtr conf = restore_consumer_conf(config, &events_);
   std::string error;
+  ConfPtr conf = restore_consumer_conf(config, &events_, Isolation::read_committed);
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer_) throw std::runtime_error("cannot create the changelog consumer: " + error);
+  conf = restore_consumer_conf(config, &events_, Isolation::read_uncommitted);
+  end_reader_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!end_reader_) throw std::runtime_error("cannot create the changelog consumer: " + error);
 }
 
 ChangelogRestorer::~ChangelogRestorer() {
   if (consumer_) consumer_->close();
+  if (end_reader_) end_reader_->close();
 }
 
 void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines) {
@@ -47,10 +51,11 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines) 
   for (const auto& [partition, engine] : engines) {
     std::int64_t low = 0, high = 0;
     RdKafka::ErrorCode err;
-    while ((err = consumer_->query_watermark_offsets(topic, partition, &low, &high, 5000)) != RdKafka::ERR_NO_ERROR) {
+    while ((err = end_reader_->query_watermark_offsets(topic, partition, &low, &high, 5000)) !=
+           RdKafka::ERR_NO_ERROR) {
       if (std::chrono::steady_clock::now() - started > kRestoreTimeout) {
-        throw std::runtime_error("cannot read changelog offsets of partition " + std::to_string(partition) + ": " +
-                                 RdKafka::err2str(err));
+        throw std::runtime_error("cannot read changelog offsets of partition " +
+                                 std::to_string(partition) + ": " + RdKafka::err2str(err));
       }
       log(LogLevel::warning, "changelog offsets unavailable, retrying",
           {{"topic", topic}, {"partition", partition}, {"error", RdKafka::err2str(err)}});
@@ -63,16 +68,18 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines) 
 
   std::size_t records = 0;
   if (!assignment.empty()) {
-    if (RdKafka::ErrorCode err = consumer_->assign(assignment.get()); err != RdKafka::ERR_NO_ERROR) {
+    if (RdKafka::ErrorCode err = consumer_->assign(assignment.get());
+        err != RdKafka::ERR_NO_ERROR) {
       throw std::runtime_error("cannot assign changelog partitions: " + RdKafka::err2str(err));
     }
-    std::set<std::int32_t> pending;
+    std::set<std::int32_t> pending, held_back;
     for (const auto& [p, offset] : end) pending.insert(p);
     std::string error;
     while (!pending.empty()) {
       if (std::chrono::steady_clock::now() - started > kRestoreTimeout) {
         consumer_->unassign();
-        throw std::runtime_error("changelog partitions " + list(engines) + " did not reach their committed end within " +
+        throw std::runtime_error("changelog partitions " + list(engines) +
+                                 " did not reach their committed end within " +
                                  std::to_string(kRestoreTimeout.count()) + " s");
       }
       MessagePtr msg(consumer_->consume(200));
@@ -85,11 +92,12 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines) 
           if (!msg->payload()) {
             engine.drop(*key);
           } else {
-            auto challenge =
-                decode_challenge(std::string_view(static_cast<const char*>(msg->payload()), msg->len()), error);
+            auto challenge = decode_challenge(
+                std::string_view(static_cast<const char*>(msg->payload()), msg->len()), error);
             if (!challenge) {
-              throw std::runtime_error("changelog record at partition " + std::to_string(partition) + " offset " +
-                                       std::to_string(msg->offset()) + " cannot be decoded: " + error);
+              throw std::runtime_error(
+                  "changelog record at partition " + std::to_string(partition) + " offset " +
+                  std::to_string(msg->offset()) + " cannot be decoded: " + error);
             }
             engine.restore(std::move(*challenge));
           }
@@ -98,12 +106,23 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines) 
           break;
         }
         case RdKafka::ERR__PARTITION_EOF:
-          // Below `end` an open transaction still holds the stable offset back.
-          if (msg->offset() >= end[partition]) pending.erase(partition);
+          if (msg->offset() >= end[partition]) {
+            pending.erase(partition);
+          } else if (held_back.insert(partition).second) {
+            // An open transaction (of an instance that died?) holds the stable
+            // offset back until it ends or the broker aborts it.
+            log(LogLevel::info, "changelog end held by an open transaction; waiting",
+                {{"topic", topic},
+                 {"partition", partition},
+                 {"stable", msg->offset()},
+                 {"end", end[partition]}});
+          }
           break;
-        case RdKafka::ERR__TIMED_OUT: break;
+        case RdKafka::ERR__TIMED_OUT:
+          break;
         default:
-          log(LogLevel::warning, "changelog read error", {{"topic", topic}, {"error", msg->errstr()}});
+          log(LogLevel::warning, "changelog read error",
+              {{"topic", topic}, {"error", msg->errstr()}});
           break;
       }
     }
@@ -115,8 +134,9 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines) 
     challenges += engine->size();
     timers += engine->pending_timers();
   }
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
   log(LogLevel::info, "state restored",
       {{"topic", topic},
        {"partitions", list(engines)},

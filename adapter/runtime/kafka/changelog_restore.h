@@ -26,7 +26,8 @@ class ChangelogRestorer {
  private:
   const ServiceConfig& config_;
   EventLogger events_{"restore"};
-  ConsumerPtr consumer_;
+  ConsumerPtr consumer_;    // reads, read_committed
+  ConsumerPtr end_reader_;  // asks the true end (high watermark), read_uncommitted
 };
 
 }  // namespace crp::kafka

@@ -17,18 +17,30 @@ void EventLogger::event_cb(RdKafka::Event& event) {
       // Every kafka.* property goes to every client, so each client warns
       // about the other's properties ("... will be ignored by this producer
       // instance"): expected, hence info.
-      if (event.fac() == "CONFWARN" && event.str().find("will be ignored by this") != std::string::npos) {
-        log(LogLevel::info, "librdkafka", {{"client", client_}, {"facility", event.fac()}, {"detail", event.str()}});
+      if (event.fac() == "CONFWARN" &&
+          event.str().find("will be ignored by this") != std::string::npos) {
+        log(LogLevel::info, "librdkafka",
+            {{"client", client_}, {"facility", event.fac()}, {"detail", event.str()}});
         break;
       }
-      const LogLevel level = severity <= RdKafka::Event::EVENT_SEVERITY_ERROR     ? LogLevel::error
-                             : severity == RdKafka::Event::EVENT_SEVERITY_WARNING ? LogLevel::warning
-                             : severity == RdKafka::Event::EVENT_SEVERITY_DEBUG   ? LogLevel::debug
-                                                                                  : LogLevel::info;
-      log(level, "librdkafka", {{"client", client_}, {"facility", event.fac()}, {"detail", event.str()}});
+      // Connection failures ("FAIL") come at error severity although
+      // librdkafka reconnects by itself: a broker restart is not an error.
+      if (event.fac() == "FAIL" && severity <= RdKafka::Event::EVENT_SEVERITY_ERROR) {
+        log(LogLevel::warning, "librdkafka",
+            {{"client", client_}, {"facility", event.fac()}, {"detail", event.str()}});
+        break;
+      }
+      const LogLevel level = severity <= RdKafka::Event::EVENT_SEVERITY_ERROR ? LogLevel::error
+                             : severity == RdKafka::Event::EVENT_SEVERITY_WARNING
+                                 ? LogLevel::warning
+                             : severity == RdKafka::Event::EVENT_SEVERITY_DEBUG ? LogLevel::debug
+                                                                                : LogLevel::info;
+      log(level, "librdkafka",
+          {{"client", client_}, {"facility", event.fac()}, {"detail", event.str()}});
       break;
     }
-    default: break;  // statistics and throttling are not enabled
+    default:
+      break;  // statistics and throttling are not enabled
   }
 }
 

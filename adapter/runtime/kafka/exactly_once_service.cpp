@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <csignal>
+#include <cstdlib>
 
 #include "adapter/engine/challenge_codec.h"
 #include "adapter/runtime/kafka/json_log.h"
@@ -17,8 +18,11 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kMaxStep = std::chrono::milliseconds(50);
 constexpr auto kCountsEvery = std::chrono::seconds(60);
 constexpr int kSeekTimeoutMs = 10000;
-
-Instant wall_now() { return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()); }
+// Record batch framing a record adds on the broker (generous).
+constexpr std::size_t kRecordOverheadBytes = 512;
+// Aborts in a row that mean a persistent fault: better to exit (and be
+// restarted, visibly) than to rebuild state in a loop.
+constexpr int kMaxConsecutiveAborts = 5;
 
 Record to_record(RdKafka::Message& m) {
   Record r;
@@ -26,19 +30,14 @@ Record to_record(RdKafka::Message& m) {
   if (const std::string* key = m.key()) r.key = *key;
   if (const RdKafka::Headers* headers = m.headers()) {
     for (const RdKafka::Headers::Header& h : headers->get_all()) {
-      r.headers.push_back({h.key(), h.value() ? std::string(h.value_string(), h.value_size()) : std::string()});
+      r.headers.push_back(
+          {h.key(), h.value() ? std::string(h.value_string(), h.value_size()) : std::string()});
     }
   }
   if (m.payload()) r.value.assign(static_cast<const char*>(m.payload()), m.len());
   r.partition = m.partition();
   r.offset = m.offset();
   return r;
-}
-
-std::string numbers(const std::vector<std::int32_t>& list) {
-  std::string out;
-  for (std::int32_t n : list) out += (out.empty() ? "" : ",") + std::to_string(n);
-  return out;
 }
 
 }  // namespace
@@ -50,20 +49,41 @@ ExactlyOnceService::ExactlyOnceService(const ServiceConfig& config, boost::asio:
       producer_(config, std::move(transactional_id)),
       restorer_(config),
       timer_(io),
-      signals_(io, SIGTERM, SIGINT) {}
+      signals_(io, SIGTERM, SIGINT) {
+  // Test-only fault injection (tests/integration/e2e_*): abort every Nth
+  // transaction instead of committing it, to prove rewind and rebuild; run
+  // the wall clock ahead, to let deadlines pass while the service is down.
+  if (const char* every = std::getenv("CRP_TEST_ABORT_EVERY_NTH_TRANSACTION")) {
+    abort_every_ = std::atoi(every);
+  }
+  if (const char* offset = std::getenv("CRP_TEST_CLOCK_OFFSET_SECONDS")) {
+    clock_offset_ = std::chrono::seconds(std::atoll(offset));
+  }
+  if (abort_every_ > 0 || clock_offset_.count() != 0) {
+    log(LogLevel::warning, "test fault injection is active",
+        {{"abort_every_nth_transaction", abort_every_},
+         {"clock_offset_ms", clock_offset_.count()}});
+  }
+}
 
 ExactlyOnceService::~ExactlyOnceService() {
   if (consumer_ && !closed_) {
-    failed_ = true;     // leaving on an error: the revocation must not commit
+    failed_ = true;      // leaving on an error: the revocation must not commit
     consumer_->close();  // leave the group now, so another member takes over at once
   }
 }
 
 void ExactlyOnceService::run() {
-  const std::int32_t partitions = prepare_topics(config_, producer_.handle(), producer_.max_message_bytes());
+  // Every client's configuration is checked before anything touches the cluster.
+  ConfPtr conf = group_consumer_conf(config_, this, &consumer_events_);
+  const TopicLayout layout =
+      prepare_topics(config_, producer_.handle(), producer_.max_message_bytes());
+  dead_letter_limit_ = producer_.max_message_bytes();
+  if (layout.dead_letter_max_bytes > 0) {
+    dead_letter_limit_ = std::min(dead_letter_limit_, layout.dead_letter_max_bytes);
+  }
   producer_.init();
 
-  ConfPtr conf = group_consumer_conf(config_, this, &consumer_events_);
   std::string error;
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer_) throw std::runtime_error("cannot create the consumer: " + error);
@@ -77,7 +97,8 @@ void ExactlyOnceService::run() {
   log(LogLevel::info, "running",
       {{"group", config_.group_id},
        {"transactional_id", producer_.transactional_id()},
-       {"partitions", partitions},
+       {"partitions", layout.partitions},
+       {"dead_letter_max_bytes", dead_letter_limit_},
        {"clock", config_.event_clock ? "event" : "wall"},
        {"commit_interval_ms", config_.commit_interval_ms},
        {"max_batch", config_.max_batch}});
@@ -93,98 +114,6 @@ void ExactlyOnceService::run() {
   io_.run();
 }
 
-// ---- rebalancing ---------------------------------------------------------
-
-void ExactlyOnceService::rebalance_cb(RdKafka::KafkaConsumer*, RdKafka::ErrorCode err,
-                                      std::vector<RdKafka::TopicPartition*>& partitions) {
-  // Nothing may be thrown through librdkafka's frames: park it for step().
-  try {
-    if (failed_) {
-      // About to exit: commit nothing, take nothing, just let go.
-      if (err != RdKafka::ERR__ASSIGN_PARTITIONS) unassign(partitions);
-      return;
-    }
-    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
-      on_assign(partitions);
-    } else {
-      if (err != RdKafka::ERR__REVOKE_PARTITIONS) log(LogLevel::error, "rebalance failed", {{"error", RdKafka::err2str(err)}});
-      on_revoke(partitions);
-    }
-  } catch (...) {
-    failed_ = true;
-    if (!callback_error_) callback_error_ = std::current_exception();
-  }
-}
-
-void ExactlyOnceService::unassign(std::vector<RdKafka::TopicPartition*>& partitions) {
-  if (cooperative_) {
-    ErrorPtr error(consumer_->incremental_unassign(partitions));
-    if (error) throw std::runtime_error("incremental_unassign: " + error->str());
-  } else if (RdKafka::ErrorCode err = consumer_->unassign(); err != RdKafka::ERR_NO_ERROR) {
-    throw std::runtime_error("unassign: " + RdKafka::err2str(err));
-  }
-}
-
-void ExactlyOnceService::on_assign(std::vector<RdKafka::TopicPartition*>& partitions) {
-  // No transaction stays open through a restore: it could outlive its timeout.
-  commit_batch();
-  if (cooperative_) {
-    ErrorPtr error(consumer_->incremental_assign(partitions));
-    if (error) throw std::runtime_error("incremental_assign: " + error->str());
-  } else if (RdKafka::ErrorCode err = consumer_->assign(partitions); err != RdKafka::ERR_NO_ERROR) {
-    throw std::runtime_error("assign: " + RdKafka::err2str(err));
-  }
-  std::vector<std::int32_t> fresh;
-  for (const RdKafka::TopicPartition* tp : partitions) {
-    assigned_.insert({tp->topic(), tp->partition()});
-    if (!tasks_.count(tp->partition())) {
-      tasks_[tp->partition()] = std::make_unique<PartitionTask>(config_, tp->partition());
-      fresh.push_back(tp->partition());
-    }
-  }
-  log(LogLevel::info, "partitions assigned",
-      {{"count", partitions.size()}, {"new_partitions", numbers(fresh)}, {"owned", tasks_.size()}});
-  restore(fresh);
-}
-
-void ExactlyOnceService::on_revoke(std::vector<RdKafka::TopicPartition*>& partitions) {
-  // Lost (session timed out): someone else may own them already, so nothing
-  // of the open batch may commit. Otherwise their outputs, state and offsets
-  // go out before they do.
-  const bool lost = consumer_->assignment_lost();
-  if (!lost) commit_batch();
-  for (const RdKafka::TopicPartition* tp : partitions) {
-    const TopicPartition key{tp->topic(), tp->partition()};
-    assigned_.erase(key);
-    positions_.erase(key);
-    rewind_to_.erase(key);
-  }
-  drop_unowned_tasks();
-  if (lost && producer_.in_transaction()) {
-    // The partitions kept must forget the aborted batch too.
-    producer_.abort();
-    ++counts_.aborts;
-    rewind_and_rebuild();
-  }
-  unassign(partitions);
-  log(lost ? LogLevel::warning : LogLevel::info, lost ? "partitions lost" : "partitions revoked",
-      {{"count", partitions.size()}, {"owned", tasks_.size()}});
-}
-
-void ExactlyOnceService::drop_unowned_tasks() {
-  for (auto it = tasks_.begin(); it != tasks_.end();) {
-    bool owned = false;
-    for (const auto& [topic, partition] : assigned_) owned = owned || partition == it->first;
-    it = owned ? std::next(it) : tasks_.erase(it);
-  }
-}
-
-void ExactlyOnceService::restore(const std::vector<std::int32_t>& partitions) {
-  std::map<std::int32_t, Engine*> engines;
-  for (std::int32_t p : partitions) engines[p] = &tasks_.at(p)->engine;
-  restorer_.restore(engines);
-}
-
 // ---- the loop ------------------------------------------------------------
 
 void ExactlyOnceService::step() {
@@ -197,14 +126,20 @@ void ExactlyOnceService::step() {
     MessagePtr message(consumer_->consume(static_cast<int>(remaining.count())));
     rethrow_callback_error();
     switch (message->err()) {
-      case RdKafka::ERR_NO_ERROR: on_message(*message); break;
+      case RdKafka::ERR_NO_ERROR:
+        on_message(*message);
+        break;
       case RdKafka::ERR__TIMED_OUT:
-      case RdKafka::ERR__PARTITION_EOF: break;
-      default: on_consumer_error(*message); break;
+      case RdKafka::ERR__PARTITION_EOF:
+        break;
+      default:
+        on_consumer_error(*message);
+        break;
     }
   }
   if (producer_.in_transaction() &&
-      (stopping_ || batch_records_ >= static_cast<std::size_t>(config_.max_batch) || Clock::now() >= batch_deadline_)) {
+      (stopping_ || batch_records_ >= static_cast<std::size_t>(config_.max_batch) ||
+       Clock::now() >= batch_deadline_)) {
     commit_batch();
   }
   if (Clock::now() >= next_counts_log_) {
@@ -223,7 +158,9 @@ void ExactlyOnceService::on_message(RdKafka::Message& message) {
   auto task = tasks_.find(message.partition());
   if (task == tasks_.end()) {  // cannot happen while assignment and tasks agree
     log(LogLevel::error, "record from a partition without state; skipped",
-        {{"topic", message.topic_name()}, {"partition", message.partition()}, {"offset", message.offset()}});
+        {{"topic", message.topic_name()},
+         {"partition", message.partition()},
+         {"offset", message.offset()}});
     return;
   }
   const TopicPartition tp{message.topic_name(), message.partition()};
@@ -250,35 +187,48 @@ void ExactlyOnceService::on_consumer_error(const RdKafka::Message& message) {
   }
   // Broker restarts, leadership moves, a poll interval exceeded (a rebalance
   // follows): librdkafka recovers by itself; say so once per occurrence.
-  log(LogLevel::warning, "consumer error", {{"error", RdKafka::err2str(message.err())}, {"detail", message.errstr()}});
+  log(LogLevel::warning, "consumer error",
+      {{"error", RdKafka::err2str(message.err())}, {"detail", message.errstr()}});
 }
 
 void ExactlyOnceService::produce_outputs() {
   for (const Output& o : outputs_) {
-    const bool dead_letter = o.record.topic == config_.topics.dlq;
-    if (!producer_.produce(o.record, -1)) {
-      if (!dead_letter) throw std::runtime_error("an output record to " + o.record.topic + " exceeds message.max.bytes");
-      // Keep the dead letter's headers (where it came from, why) even when
-      // the original bytes cannot be copied.
-      Record copy{o.record.topic, o.record.key, o.record.headers, {}, o.record.partition, o.record.offset};
-      copy.headers.push_back({"crp.dlq.value_dropped_bytes", std::to_string(o.record.value.size())});
-      producer_.produce(copy, -1);
+    if (o.record.topic != config_.topics.dlq) {
+      if (!producer_.produce(o.record, -1)) {
+        throw std::runtime_error("an output record to " + o.record.topic +
+                                 " exceeds message.max.bytes");
+      }
+    } else {
+      produce_dead_letter(o.record);
     }
     ++counts_.produced;
-    if (dead_letter) {
-      ++counts_.dead_lettered;
-      auto header = [&](const char* key) {
-        const std::string* value = o.record.header(std::string("__connect.errors.") + key);
-        return value ? std::string_view(*value) : std::string_view();
-      };
-      log(LogLevel::warning, "record dead-lettered",
-          {{"topic", header("topic")},
-           {"partition", header("partition")},
-           {"offset", header("offset")},
-           {"error_class", header("exception.class.name")},
-           {"bytes", o.record.value.size()}});
-    }
   }
+}
+
+void ExactlyOnceService::produce_dead_letter(const Record& record) {
+  // A dead letter the DLQ topic would refuse would abort every retry of its
+  // batch, for ever: keep its headers (where it came from, why) and drop the
+  // bytes instead, saying how many there were.
+  std::size_t size = record.key.size() + record.value.size() + kRecordOverheadBytes;
+  for (const Header& h : record.headers) size += h.key.size() + h.value.size() + 8;
+  bool sent = size <= static_cast<std::size_t>(dead_letter_limit_) && producer_.produce(record, -1);
+  if (!sent) {
+    Record copy{record.topic, record.key, record.headers, {}, record.partition, record.offset};
+    copy.headers.push_back({"crp.dlq.value_dropped_bytes", std::to_string(record.value.size())});
+    producer_.produce(copy, -1);
+  }
+  ++counts_.dead_lettered;
+  auto header = [&](const char* key) {
+    const std::string* value = record.header(std::string("__connect.errors.") + key);
+    return value ? std::string_view(*value) : std::string_view();
+  };
+  log(LogLevel::warning,
+      sent ? "record dead-lettered" : "record dead-lettered without its value (too large)",
+      {{"topic", header("topic")},
+       {"partition", header("partition")},
+       {"offset", header("offset")},
+       {"error_class", header("exception.class.name")},
+       {"bytes", record.value.size()}});
 }
 
 // ---- timers (wall clock) -------------------------------------------------
@@ -295,12 +245,18 @@ void ExactlyOnceService::arm_timer() {
     timer_.cancel();
     return;
   }
-  timer_.expires_at(std::chrono::system_clock::time_point(earliest->time_since_epoch()));
+  timer_.expires_at(std::chrono::system_clock::time_point(earliest->time_since_epoch()) -
+                    clock_offset_);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec) return;  // re-armed or cancelled
     timer_at_.reset();
     fire_timers();
   });
+}
+
+Instant ExactlyOnceService::wall_now() const {
+  return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now() +
+                                                       clock_offset_);
 }
 
 void ExactlyOnceService::fire_timers() {
@@ -321,7 +277,8 @@ void ExactlyOnceService::fire_timers() {
 // ---- transactions --------------------------------------------------------
 
 void ExactlyOnceService::begin_transaction() {
-  if (producer_.begin()) batch_deadline_ = Clock::now() + std::chrono::milliseconds(config_.commit_interval_ms);
+  if (producer_.begin())
+    batch_deadline_ = Clock::now() + std::chrono::milliseconds(config_.commit_interval_ms);
 }
 
 void ExactlyOnceService::write_changelog() {
@@ -344,11 +301,20 @@ void ExactlyOnceService::commit_batch() {
   for (const auto& [tp, offset] : positions_) {
     if (assigned_.count(tp)) offsets.add(tp.first, tp.second, offset);
   }
-  if (producer_.commit(offsets, *consumer_) == TransactionalProducer::Outcome::committed) {
+  ++commit_attempts_;
+  const bool inject_abort = abort_every_ > 0 && commit_attempts_ % abort_every_ == 0;
+  if (inject_abort) producer_.abort();
+  if (!inject_abort &&
+      producer_.commit(offsets, *consumer_) == TransactionalProducer::Outcome::committed) {
     for (const auto& [tp, offset] : positions_) rewind_to_[tp] = offset;
     ++counts_.commits;
+    consecutive_aborts_ = 0;
   } else {
     ++counts_.aborts;
+    if (++consecutive_aborts_ >= kMaxConsecutiveAborts) {
+      throw std::runtime_error(std::to_string(consecutive_aborts_) +
+                               " transactions in a row were aborted");
+    }
     rewind_and_rebuild();
   }
   batch_records_ = 0;
@@ -360,10 +326,12 @@ void ExactlyOnceService::rewind_and_rebuild() {
   log(LogLevel::warning, "transaction aborted: rewinding input and restoring state",
       {{"partitions", tasks_.size()}});
   for (const auto& [tp, offset] : rewind_to_) {
-    std::unique_ptr<RdKafka::TopicPartition> target(RdKafka::TopicPartition::create(tp.first, tp.second, offset));
-    if (RdKafka::ErrorCode err = consumer_->seek(*target, kSeekTimeoutMs); err != RdKafka::ERR_NO_ERROR) {
-      throw std::runtime_error("cannot rewind " + tp.first + "/" + std::to_string(tp.second) + ": " +
-                               RdKafka::err2str(err));
+    std::unique_ptr<RdKafka::TopicPartition> target(
+        RdKafka::TopicPartition::create(tp.first, tp.second, offset));
+    if (RdKafka::ErrorCode err = consumer_->seek(*target, kSeekTimeoutMs);
+        err != RdKafka::ERR_NO_ERROR) {
+      throw std::runtime_error("cannot rewind " + tp.first + "/" + std::to_string(tp.second) +
+                               ": " + RdKafka::err2str(err));
     }
     positions_[tp] = offset;
   }

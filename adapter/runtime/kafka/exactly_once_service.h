@@ -42,7 +42,8 @@ namespace crp::kafka {
 
 class ExactlyOnceService final : public RdKafka::RebalanceCb {
  public:
-  ExactlyOnceService(const ServiceConfig& config, boost::asio::io_context& io, std::string transactional_id);
+  ExactlyOnceService(const ServiceConfig& config, boost::asio::io_context& io,
+                     std::string transactional_id);
   ~ExactlyOnceService() override;
 
   // Runs until SIGTERM/SIGINT (then returns after a clean close). Throws
@@ -61,9 +62,11 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb {
   void step();
   void on_message(RdKafka::Message& message);
   void on_consumer_error(const RdKafka::Message& message);
+  Instant wall_now() const;
   void fire_timers();
   void arm_timer();
   void produce_outputs();
+  void produce_dead_letter(const Record& record);
   void begin_transaction();
   void commit_batch();
   void write_changelog();
@@ -87,6 +90,7 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb {
   std::map<TopicPartition, std::int64_t> positions_;  // next offset to read, as processed
   std::map<TopicPartition, std::int64_t> rewind_to_;  // last committed (or first read) offset
 
+  int dead_letter_limit_ = 0;    // bytes a dead letter may have on the DLQ topic
   std::vector<Output> outputs_;  // reused between records
   std::size_t batch_records_ = 0;
   std::chrono::steady_clock::time_point batch_deadline_{};
@@ -96,11 +100,17 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb {
   boost::asio::signal_set signals_;
   bool stopping_ = false;
   bool closed_ = false;
-  bool failed_ = false;               // fatal error: no more commits
+  bool failed_ = false;                // fatal error: no more commits
   std::exception_ptr callback_error_;  // thrown inside a librdkafka callback
 
+  std::uint64_t commit_attempts_ = 0;
+  int consecutive_aborts_ = 0;
+  int abort_every_ = 0;                        // test-only fault injection, see the constructor
+  std::chrono::milliseconds clock_offset_{0};  // test-only, likewise
+
   struct Counts {
-    std::uint64_t consumed = 0, produced = 0, dead_lettered = 0, timers = 0, commits = 0, aborts = 0;
+    std::uint64_t consumed = 0, produced = 0, dead_lettered = 0, timers = 0, commits = 0,
+                  aborts = 0;
   } counts_;
   std::chrono::steady_clock::time_point next_counts_log_{};
 };

@@ -14,10 +14,14 @@ namespace {
 
 const char* name(LogLevel level) {
   switch (level) {
-    case LogLevel::debug: return "debug";
-    case LogLevel::info: return "info";
-    case LogLevel::warning: return "warning";
-    case LogLevel::error: return "error";
+    case LogLevel::debug:
+      return "debug";
+    case LogLevel::info:
+      return "info";
+    case LogLevel::warning:
+      return "warning";
+    case LogLevel::error:
+      return "error";
   }
   return "info";
 }
@@ -34,7 +38,8 @@ void log(LogLevel level, std::string_view message, std::initializer_list<LogFiel
   rapidjson::Writer<rapidjson::StringBuffer> w(b);
   w.StartObject();
   w.Key("time");
-  w.String(format_iso8601(std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now())));
+  w.String(format_iso8601(
+      std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now())));
   w.Key("level");
   w.String(name(level));
   w.Key("message");

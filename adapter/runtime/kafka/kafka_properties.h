@@ -19,14 +19,19 @@ inline constexpr int kDefaultMaxMessageBytes = 16 * 1024 * 1024;
 
 // The group member that consumes the input topics (read_committed, manual
 // offsets: they are committed only inside the producer's transactions).
-ConfPtr group_consumer_conf(const ServiceConfig& config, RdKafka::RebalanceCb* rebalance, RdKafka::EventCb* events);
+ConfPtr group_consumer_conf(const ServiceConfig& config, RdKafka::RebalanceCb* rebalance,
+                            RdKafka::EventCb* events);
 
 // The transactional producer of outputs, changelog records and offsets.
-ConfPtr transactional_producer_conf(const ServiceConfig& config, const std::string& transactional_id,
-                                    RdKafka::EventCb* events);
+ConfPtr transactional_producer_conf(const ServiceConfig& config,
+                                    const std::string& transactional_id, RdKafka::EventCb* events);
 
-// The group-less consumer that reads changelog partitions to their end.
-ConfPtr restore_consumer_conf(const ServiceConfig& config, RdKafka::EventCb* events);
+// The group-less consumers of changelog partitions: read_committed to read
+// them, read_uncommitted to learn their true end (a read_committed client
+// is told the last stable offset instead of the high watermark).
+enum class Isolation { read_committed, read_uncommitted };
+ConfPtr restore_consumer_conf(const ServiceConfig& config, RdKafka::EventCb* events,
+                              Isolation isolation);
 
 // A client-level value as librdkafka will use it (user setting or default).
 std::string effective_property(const RdKafka::Conf& conf, const std::string& name);

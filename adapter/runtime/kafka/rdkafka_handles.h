@@ -45,7 +45,8 @@ class TopicPartitions {
 // its transactional.id (fenced), or the producer is otherwise unusable.
 class FatalKafkaError : public std::runtime_error {
  public:
-  FatalKafkaError(const std::string& what, bool fenced) : std::runtime_error(what), fenced_(fenced) {}
+  FatalKafkaError(const std::string& what, bool fenced)
+      : std::runtime_error(what), fenced_(fenced) {}
   bool fenced() const { return fenced_; }
 
  private:

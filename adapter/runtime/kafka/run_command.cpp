@@ -15,7 +15,8 @@ std::string instance_name(const ServiceConfig& config, const std::string& overri
   if (!override.empty()) return override;
   // ServiceConfig does not carry service.instance; it is read here, once.
   rapidjson::Document doc = json::parse_file(config.file);
-  if (doc.HasMember("service") && doc["service"].HasMember("instance")) return doc["service"]["instance"].GetString();
+  if (doc.HasMember("service") && doc["service"].HasMember("instance"))
+    return doc["service"]["instance"].GetString();
   if (const char* host = std::getenv("HOSTNAME"); host && *host) return host;
   char name[256] = {};
   if (gethostname(name, sizeof name - 1) == 0 && name[0]) return name;
@@ -23,8 +24,8 @@ std::string instance_name(const ServiceConfig& config, const std::string& overri
 }
 
 int run_service(const ServiceConfig& config, const std::string& instance_override) {
-  const std::string transactional_id =
-      config.transactional_id_prefix + "-" + config.group_id + "-" + instance_name(config, instance_override);
+  const std::string transactional_id = config.transactional_id_prefix + "-" + config.group_id +
+                                       "-" + instance_name(config, instance_override);
   try {
     boost::asio::io_context io;
     ExactlyOnceService service(config, io, transactional_id);
@@ -32,11 +33,13 @@ int run_service(const ServiceConfig& config, const std::string& instance_overrid
     return 0;
   } catch (const FatalKafkaError& e) {
     if (e.fenced()) {
-      log(LogLevel::error, "producer fenced: another instance took over transactional.id " + transactional_id,
+      log(LogLevel::error,
+          "producer fenced: another instance took over transactional.id " + transactional_id,
           {{"transactional_id", transactional_id}, {"detail", e.what()}});
       return kExitFenced;
     }
-    log(LogLevel::error, "fatal Kafka error", {{"transactional_id", transactional_id}, {"detail", e.what()}});
+    log(LogLevel::error, "fatal Kafka error",
+        {{"transactional_id", transactional_id}, {"detail", e.what()}});
     return kExitFatal;
   } catch (const json::ConfigError&) {
     throw;

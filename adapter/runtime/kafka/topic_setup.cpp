@@ -3,8 +3,11 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <map>
+#include <memory>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -30,7 +33,8 @@ struct NeededTopic {
 std::vector<NeededTopic> needed_topics(const ServiceConfig& c) {
   std::vector<NeededTopic> out;
   for (std::size_t i = 0; i < c.inputs.size(); ++i) {
-    out.push_back({c.inputs[i].topic, json::pointer_append(json::pointer_append("/inputs", i), "topic"), Role::input});
+    out.push_back({c.inputs[i].topic,
+                   json::pointer_append(json::pointer_append("/inputs", i), "topic"), Role::input});
   }
   out.push_back({c.topics.escalations, "/topics/escalations", Role::output});
   out.push_back({c.topics.email, "/topics/email", Role::output});
@@ -48,17 +52,25 @@ std::map<std::string, int> partition_counts(RdKafka::Handle& client) {
     RdKafka::Metadata* raw = nullptr;
     RdKafka::ErrorCode err = client.metadata(true, nullptr, &raw, 5000);
     MetadataPtr metadata(raw);
-    if (err == RdKafka::ERR_NO_ERROR) {
-      std::map<std::string, int> counts;
+    bool settled = err == RdKafka::ERR_NO_ERROR;
+    std::map<std::string, int> counts;
+    if (settled) {
       for (const RdKafka::TopicMetadata* t : *metadata->topics()) {
-        if (t->err() == RdKafka::ERR_NO_ERROR) counts[t->topic()] = static_cast<int>(t->partitions()->size());
+        if (t->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) continue;
+        // A topic just created may still be electing leaders: ask again.
+        if (t->err() != RdKafka::ERR_NO_ERROR || t->partitions()->empty()) {
+          settled = false;
+          err = t->err();
+        }
+        counts[t->topic()] = static_cast<int>(t->partitions()->size());
       }
-      return counts;
     }
+    if (settled) return counts;
     if (std::chrono::steady_clock::now() > give_up) {
       throw std::runtime_error("cannot read cluster metadata from Kafka: " + RdKafka::err2str(err));
     }
     log(LogLevel::warning, "waiting for Kafka metadata", {{"error", RdKafka::err2str(err)}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
 }
 
@@ -74,26 +86,30 @@ void create_topics(RdKafka::Handle& client, const std::vector<NeededTopic>& miss
   NewTopics topics;
   for (const NeededTopic& t : missing) {
     // -1: the broker's default.replication.factor.
-    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(t.name.c_str(), partitions, -1, errstr, sizeof errstr);
+    rd_kafka_NewTopic_t* nt =
+        rd_kafka_NewTopic_new(t.name.c_str(), partitions, -1, errstr, sizeof errstr);
     if (!nt) throw std::runtime_error("cannot create topic " + t.name + ": " + errstr);
     topics.list.push_back(nt);
     if (t.role == Role::changelog) rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
     // Dead letters are whole input records, possibly large.
     if (t.role == Role::dead_letter || t.role == Role::input) {
-      rd_kafka_NewTopic_set_config(nt, "max.message.bytes", std::to_string(max_message_bytes).c_str());
+      rd_kafka_NewTopic_set_config(nt, "max.message.bytes",
+                                   std::to_string(max_message_bytes).c_str());
     }
   }
-  std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(rd_kafka_queue_new(rk),
-                                                                             &rd_kafka_queue_destroy);
+  std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(
+      rd_kafka_queue_new(rk), &rd_kafka_queue_destroy);
   std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)> options(
-      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS), &rd_kafka_AdminOptions_destroy);
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS),
+      &rd_kafka_AdminOptions_destroy);
   rd_kafka_AdminOptions_set_operation_timeout(options.get(), kTimeoutMs, errstr, sizeof errstr);
   rd_kafka_CreateTopics(rk, topics.list.data(), topics.list.size(), options.get(), queue.get());
   std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> event(
       rd_kafka_queue_poll(queue.get(), kTimeoutMs + 5000), &rd_kafka_event_destroy);
   if (!event) throw std::runtime_error("creating topics timed out");
   if (rd_kafka_event_error(event.get())) {
-    throw std::runtime_error(std::string("creating topics failed: ") + rd_kafka_event_error_string(event.get()));
+    throw std::runtime_error(std::string("creating topics failed: ") +
+                             rd_kafka_event_error_string(event.get()));
   }
   std::size_t count = 0;
   const rd_kafka_topic_result_t** results =
@@ -103,24 +119,84 @@ void create_topics(RdKafka::Handle& client, const std::vector<NeededTopic>& miss
     const char* name = rd_kafka_topic_result_name(results[i]);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
       const char* why = rd_kafka_topic_result_error_string(results[i]);
-      throw std::runtime_error(std::string("cannot create topic ") + name + ": " + (why ? why : rd_kafka_err2str(err)));
+      throw std::runtime_error(std::string("cannot create topic ") + name + ": " +
+                               (why ? why : rd_kafka_err2str(err)));
     }
     log(LogLevel::info, "topic created", {{"topic", name}});
   }
 }
 
+// The topic's max.message.bytes as the broker applies it; 0 if unknown.
+int max_message_bytes_of(RdKafka::Handle& client, const std::string& topic) {
+  rd_kafka_t* rk = client.c_ptr();
+  char errstr[512];
+  rd_kafka_ConfigResource_t* resource =
+      rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
+  std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(
+      rd_kafka_queue_new(rk), &rd_kafka_queue_destroy);
+  std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)> options(
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS),
+      &rd_kafka_AdminOptions_destroy);
+  rd_kafka_AdminOptions_set_request_timeout(options.get(), kTimeoutMs, errstr, sizeof errstr);
+  rd_kafka_DescribeConfigs(rk, &resource, 1, options.get(), queue.get());
+  rd_kafka_ConfigResource_destroy(resource);
+  std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> event(
+      rd_kafka_queue_poll(queue.get(), kTimeoutMs + 5000), &rd_kafka_event_destroy);
+  if (!event || rd_kafka_event_error(event.get())) return 0;
+  std::size_t count = 0;
+  const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(
+      rd_kafka_event_DescribeConfigs_result(event.get()), &count);
+  for (std::size_t i = 0; i < count; ++i) {
+    if (rd_kafka_ConfigResource_error(resources[i])) continue;
+    std::size_t entries = 0;
+    const rd_kafka_ConfigEntry_t** configs =
+        rd_kafka_ConfigResource_configs(resources[i], &entries);
+    for (std::size_t j = 0; j < entries; ++j) {
+      const char* value = rd_kafka_ConfigEntry_value(configs[j]);
+      if (std::string_view(rd_kafka_ConfigEntry_name(configs[j])) == "max.message.bytes" && value) {
+        return std::atoi(value);
+      }
+    }
+  }
+  return 0;
+}
+
+// Input partition N and changelog partition N hold the same challenges.
+void check_co_partitioned(const ServiceConfig& config, const std::vector<NeededTopic>& needed,
+                          const std::map<std::string, int>& counts) {
+  std::string reference;  // the first of them that exists
+  for (const NeededTopic& t : needed) {
+    if (t.role != Role::input && t.role != Role::changelog) continue;
+    auto it = counts.find(t.name);
+    if (it == counts.end()) continue;
+    if (reference.empty()) {
+      reference = t.name;
+    } else if (it->second != counts.at(reference)) {
+      throw std::runtime_error(
+          "topic " + t.name + " has " + std::to_string(it->second) + " partitions but " +
+          reference + " has " + std::to_string(counts.at(reference)) +
+          "; the input topics and the changelog " + config.topics.changelog +
+          " must have the same partition count (state of input partition N lives in "
+          "changelog partition N)");
+    }
+  }
+}
+
 }  // namespace
 
-std::int32_t prepare_topics(const ServiceConfig& config, RdKafka::Handle& client, int max_message_bytes) {
+TopicLayout prepare_topics(const ServiceConfig& config, RdKafka::Handle& client,
+                           int max_message_bytes) {
   const std::vector<NeededTopic> needed = needed_topics(config);
   std::map<std::string, int> counts = partition_counts(client);
+  check_co_partitioned(config, needed, counts);  // before creating anything
 
   std::vector<NeededTopic> missing;
   for (const NeededTopic& t : needed) {
     if (counts.count(t.name)) continue;
     if (!config.create_topics) {
-      throw json::ConfigError(config.file, t.pointer,
-                              "topic " + t.name + " does not exist; create it or set runtime.create_topics");
+      throw json::ConfigError(
+          config.file, t.pointer,
+          "topic " + t.name + " does not exist; create it or set runtime.create_topics");
     }
     missing.push_back(t);
   }
@@ -128,7 +204,8 @@ std::int32_t prepare_topics(const ServiceConfig& config, RdKafka::Handle& client
     // New topics get the partition count of an existing input (or changelog).
     int partitions = kDefaultPartitions;
     for (const NeededTopic& t : needed) {
-      if ((t.role == Role::input || t.role == Role::changelog) && counts.count(t.name)) partitions = counts[t.name];
+      if ((t.role == Role::input || t.role == Role::changelog) && counts.count(t.name))
+        partitions = counts[t.name];
     }
     create_topics(client, missing, partitions, max_message_bytes);
     // Metadata can lag a moment behind the controller.
@@ -139,18 +216,16 @@ std::int32_t prepare_topics(const ServiceConfig& config, RdKafka::Handle& client
       if (all) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
+    check_co_partitioned(config, needed, counts);
   }
-
-  const int changelog = counts[config.topics.changelog];
-  for (const NeededTopic& t : needed) {
-    if (t.role == Role::input && counts[t.name] != changelog) {
-      throw std::runtime_error("input topic " + t.name + " has " + std::to_string(counts[t.name]) +
-                               " partitions but the changelog " + config.topics.changelog + " has " +
-                               std::to_string(changelog) +
-                               "; they must be equal (state of input partition N lives in changelog partition N)");
-    }
+  if (!counts.count(config.topics.changelog)) {
+    throw std::runtime_error("topic " + config.topics.changelog +
+                             " was created but is not visible in the metadata");
   }
-  return changelog;
+  TopicLayout layout;
+  layout.partitions = counts.at(config.topics.changelog);
+  layout.dead_letter_max_bytes = max_message_bytes_of(client, config.topics.dlq);
+  return layout;
 }
 
 }  // namespace crp::kafka

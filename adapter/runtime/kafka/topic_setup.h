@@ -14,7 +14,13 @@
 
 namespace crp::kafka {
 
-// Returns the partition count shared by the inputs and the changelog.
-std::int32_t prepare_topics(const ServiceConfig& config, RdKafka::Handle& client, int max_message_bytes);
+struct TopicLayout {
+  std::int32_t partitions = 0;    // shared by the inputs and the changelog
+  int dead_letter_max_bytes = 0;  // the DLQ topic's max.message.bytes (0: unknown)
+};
+
+// Checks, creates if allowed and describes the topics.
+TopicLayout prepare_topics(const ServiceConfig& config, RdKafka::Handle& client,
+                           int max_message_bytes);
 
 }  // namespace crp::kafka

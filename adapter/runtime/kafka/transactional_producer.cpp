@@ -14,7 +14,8 @@ constexpr int kCallTimeoutMs = 30000;
 
 }  // namespace
 
-TransactionalProducer::TransactionalProducer(const ServiceConfig& config, std::string transactional_id)
+TransactionalProducer::TransactionalProducer(const ServiceConfig& config,
+                                             std::string transactional_id)
     : transactional_id_(std::move(transactional_id)) {
   ConfPtr conf = transactional_producer_conf(config, transactional_id_, &events_);
   max_message_bytes_ = std::stoi(effective_property(*conf, "message.max.bytes"));
@@ -25,7 +26,8 @@ TransactionalProducer::TransactionalProducer(const ServiceConfig& config, std::s
 
 TransactionalProducer::~TransactionalProducer() {
   if (open_) {
-    ErrorPtr ignored(producer_->abort_transaction(5000));  // best effort; the broker times it out otherwise
+    ErrorPtr ignored(
+        producer_->abort_transaction(5000));  // best effort; the broker times it out otherwise
   }
 }
 
@@ -33,18 +35,20 @@ void TransactionalProducer::fail(const char* what, const RdKafka::Error& error) 
   std::string fatal_text;
   const RdKafka::ErrorCode fatal = producer_->fatal_error(fatal_text);
   const bool fenced = is_fencing(error.code()) || is_fencing(fatal);
-  throw FatalKafkaError(std::string(what) + ": " + error.str() + (fatal_text.empty() ? "" : " (" + fatal_text + ")"),
-                        fenced);
+  throw FatalKafkaError(
+      std::string(what) + ": " + error.str() + (fatal_text.empty() ? "" : " (" + fatal_text + ")"),
+      fenced);
 }
 
-TransactionalProducer::CallResult TransactionalProducer::call(const char* what,
-                                                              const std::function<RdKafka::Error*()>& fn) {
+TransactionalProducer::CallResult TransactionalProducer::call(
+    const char* what, const std::function<RdKafka::Error*()>& fn) {
   for (int attempt = 1;; ++attempt) {
     ErrorPtr error(fn());
     if (!error) return CallResult::ok;
     if (error->is_fatal()) fail(what, *error);
     if (error->txn_requires_abort()) {
-      log(LogLevel::warning, "transaction must be aborted", {{"call", what}, {"error", error->str()}});
+      log(LogLevel::warning, "transaction must be aborted",
+          {{"call", what}, {"error", error->str()}});
       return CallResult::needs_abort;
     }
     if (!error->is_retriable()) fail(what, *error);
@@ -68,16 +72,18 @@ bool TransactionalProducer::begin() {
 
 bool TransactionalProducer::produce(const Record& record, std::int32_t partition) {
   begin();
+  if (must_abort_) return true;  // the batch is aborted at commit and retried
   for (;;) {
     std::unique_ptr<RdKafka::Headers> headers;
     if (!record.headers.empty()) {
       headers.reset(RdKafka::Headers::create());
       for (const Header& h : record.headers) headers->add(h.key, h.value.data(), h.value.size());
     }
-    const RdKafka::ErrorCode err = producer_->produce(
-        record.topic, partition < 0 ? RdKafka::Topic::PARTITION_UA : partition, RdKafka::Producer::RK_MSG_COPY,
-        const_cast<char*>(record.value.data()), record.value.size(), record.key.empty() ? nullptr : record.key.data(),
-        record.key.size(), 0, headers.get(), nullptr);
+    const RdKafka::ErrorCode err =
+        producer_->produce(record.topic, partition < 0 ? RdKafka::Topic::PARTITION_UA : partition,
+                           RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(record.value.data()),
+                           record.value.size(), record.key.empty() ? nullptr : record.key.data(),
+                           record.key.size(), 0, headers.get(), nullptr);
     if (err == RdKafka::ERR_NO_ERROR) {
       headers.release();  // librdkafka owns them once the record is accepted
       return true;
@@ -92,7 +98,9 @@ bool TransactionalProducer::produce(const Record& record, std::int32_t partition
       const RdKafka::ErrorCode fatal = producer_->fatal_error(text);
       throw FatalKafkaError("produce: " + text, is_fencing(fatal));
     }
-    log(LogLevel::error, "produce failed; the transaction will be aborted",
+    // Typically the transaction already failed (broker away too long): one
+    // line, and nothing more is sent into a batch that will be aborted.
+    log(LogLevel::warning, "produce failed; the transaction will be aborted and retried",
         {{"topic", record.topic}, {"error", RdKafka::err2str(err)}});
     must_abort_ = true;
     return true;

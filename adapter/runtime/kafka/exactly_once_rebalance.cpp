@@ -1,0 +1,109 @@
+// ExactlyOnceService: partitions coming and going (librdkafka's rebalance
+// callback, on the service's thread inside consume()).
+#include "adapter/runtime/kafka/exactly_once_service.h"
+
+#include "adapter/runtime/kafka/json_log.h"
+
+namespace crp::kafka {
+namespace {
+
+std::string numbers(const std::vector<std::int32_t>& list) {
+  std::string out;
+  for (std::int32_t n : list) out += (out.empty() ? "" : ",") + std::to_string(n);
+  return out;
+}
+
+}  // namespace
+
+void ExactlyOnceService::rebalance_cb(RdKafka::KafkaConsumer*, RdKafka::ErrorCode err,
+                                      std::vector<RdKafka::TopicPartition*>& partitions) {
+  // Nothing may be thrown through librdkafka's frames: park it for step().
+  try {
+    if (failed_) {
+      // About to exit: commit nothing, take nothing, just let go.
+      if (err != RdKafka::ERR__ASSIGN_PARTITIONS) unassign(partitions);
+      return;
+    }
+    if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      on_assign(partitions);
+    } else {
+      if (err != RdKafka::ERR__REVOKE_PARTITIONS)
+        log(LogLevel::error, "rebalance failed", {{"error", RdKafka::err2str(err)}});
+      on_revoke(partitions);
+    }
+  } catch (...) {
+    failed_ = true;
+    if (!callback_error_) callback_error_ = std::current_exception();
+  }
+}
+
+void ExactlyOnceService::unassign(std::vector<RdKafka::TopicPartition*>& partitions) {
+  if (cooperative_) {
+    ErrorPtr error(consumer_->incremental_unassign(partitions));
+    if (error) throw std::runtime_error("incremental_unassign: " + error->str());
+  } else if (RdKafka::ErrorCode err = consumer_->unassign(); err != RdKafka::ERR_NO_ERROR) {
+    throw std::runtime_error("unassign: " + RdKafka::err2str(err));
+  }
+}
+
+void ExactlyOnceService::on_assign(std::vector<RdKafka::TopicPartition*>& partitions) {
+  // No transaction stays open through a restore: it could outlive its timeout.
+  commit_batch();
+  if (cooperative_) {
+    ErrorPtr error(consumer_->incremental_assign(partitions));
+    if (error) throw std::runtime_error("incremental_assign: " + error->str());
+  } else if (RdKafka::ErrorCode err = consumer_->assign(partitions); err != RdKafka::ERR_NO_ERROR) {
+    throw std::runtime_error("assign: " + RdKafka::err2str(err));
+  }
+  std::vector<std::int32_t> fresh;
+  for (const RdKafka::TopicPartition* tp : partitions) {
+    assigned_.insert({tp->topic(), tp->partition()});
+    if (!tasks_.count(tp->partition())) {
+      tasks_[tp->partition()] = std::make_unique<PartitionTask>(config_, tp->partition());
+      fresh.push_back(tp->partition());
+    }
+  }
+  log(LogLevel::info, "partitions assigned",
+      {{"count", partitions.size()}, {"new_partitions", numbers(fresh)}, {"owned", tasks_.size()}});
+  restore(fresh);
+}
+
+void ExactlyOnceService::on_revoke(std::vector<RdKafka::TopicPartition*>& partitions) {
+  // Lost (session timed out): someone else may own them already, so nothing
+  // of the open batch may commit. Otherwise their outputs, state and offsets
+  // go out before they do.
+  const bool lost = consumer_->assignment_lost();
+  if (!lost) commit_batch();
+  for (const RdKafka::TopicPartition* tp : partitions) {
+    const TopicPartition key{tp->topic(), tp->partition()};
+    assigned_.erase(key);
+    positions_.erase(key);
+    rewind_to_.erase(key);
+  }
+  drop_unowned_tasks();
+  if (lost && producer_.in_transaction()) {
+    // The partitions kept must forget the aborted batch too.
+    producer_.abort();
+    ++counts_.aborts;
+    rewind_and_rebuild();
+  }
+  unassign(partitions);
+  log(lost ? LogLevel::warning : LogLevel::info, lost ? "partitions lost" : "partitions revoked",
+      {{"count", partitions.size()}, {"owned", tasks_.size()}});
+}
+
+void ExactlyOnceService::drop_unowned_tasks() {
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    bool owned = false;
+    for (const auto& [topic, partition] : assigned_) owned = owned || partition == it->first;
+    it = owned ? std::next(it) : tasks_.erase(it);
+  }
+}
+
+void ExactlyOnceService::restore(const std::vector<std::int32_t>& partitions) {
+  std::map<std::int32_t, Engine*> engines;
+  for (std::int32_t p : partitions) engines[p] = &tasks_.at(p)->engine;
+  restorer_.restore(engines);
+}
+
+}  // namespace crp::kafka

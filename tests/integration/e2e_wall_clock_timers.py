@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Wall-clock timers on a real broker (runtime.clock = "wall", the default):
+  1. a challenge raised 60 days ago escalates through every overdue stage by
+     the service's timer alone, with no further input;
+  2. a challenge raised now waits; the service stops (SIGTERM) and starts
+     again with its wall clock 60 days ahead (test-only
+     CRP_TEST_CLOCK_OFFSET_SECONDS): the restored timers, already due, fire
+     at once, still without input, and nothing fires twice.
+The escalations must equal what `replay --until` prints for the same event.
+"""
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import e2e_harness as h
+
+NAME = "e2e_wall_clock_timers"
+DAY = 86400
+AHEAD = 60 * DAY
+
+
+def raised(cid, at):
+    return {"topic": h.INPUT, "key": cid, "headers": {},
+            "value": {"type": "challenge.raised", "event_id": f"{cid}-1", "occurred_at": h.iso(at),
+                      "challenge_id": cid, "case_id": f"CASE-{cid}", "protocol": "calderdale",
+                      "agency": "Primary School"}}
+
+
+def escalations(bootstrap, key):
+    return [json.loads(r["value"]) for r in h.read_committed(bootstrap, ["crp.escalations"]) if r["key"] == key]
+
+
+def wait_escalation(bootstrap, key, kind, adapter, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not adapter.alive():
+            raise SystemExit(f"{NAME}: adapter exited with {adapter.proc.returncode}")
+        got = escalations(bootstrap, key)
+        if any(v["type"] == kind for v in got):
+            return got
+        time.sleep(0.5)
+    return escalations(bootstrap, key)
+
+
+def replayed(binary, config, record, until, work):
+    return [l["value"] for l in h.run_replay(binary, config, [record], until, work)
+            if l["topic"] == "crp.escalations"]
+
+
+def main():
+    args = h.arguments(__doc__, 19992).parse_args()
+    work = Path(tempfile.mkdtemp(prefix="crp-e2e-wall-"))
+    broker = h.Broker(args.port).start()
+    adapter = None
+    failures = []
+
+    def check(ok, what):
+        h.say(NAME, f"{'ok' if ok else 'FAIL'}: {what}")
+        if not ok:
+            failures.append(what)
+
+    try:
+        broker.create_topics(3)
+        config = h.write_config(work / "service.json", broker.bootstrap, {"commit_interval_ms": 100})
+        now = int(time.time())
+        old, new = raised("WALL-OLD", now - AHEAD), raised("WALL-NEW", now)
+
+        adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="wall").start()
+        h.produce(broker.bootstrap, [old, new])
+        got = wait_escalation(broker.bootstrap, "WALL-OLD", "process.overdue", adapter)
+        want = replayed(args.adapter, config, old, h.iso(now), work)
+        check(got == want and len(want) > 3,
+              f"overdue challenge escalated by the timer alone: {len(got)} escalations, replay {len(want)}")
+        fresh = escalations(broker.bootstrap, "WALL-NEW")
+        check([v["type"] for v in fresh] == ["challenge.stage_started"], "a fresh challenge waits for its deadline")
+        check(adapter.stop() == 0, "clean stop")
+
+        later = h.Adapter(args.adapter, config, work / "adapter2.log", instance="wall",
+                          env={"CRP_TEST_CLOCK_OFFSET_SECONDS": str(AHEAD)}).start()
+        adapter = later
+        got = wait_escalation(broker.bootstrap, "WALL-NEW", "process.overdue", later)
+        want = replayed(args.adapter, config, new, h.iso(now + AHEAD), work)
+        check(got == want and len(want) > 3,
+              f"restored timers already due fired at once: {len(got)} escalations, replay {len(want)}")
+        again = escalations(broker.bootstrap, "WALL-OLD")
+        check(again == replayed(args.adapter, config, old, h.iso(now), work), "nothing fired twice after restore")
+        check(later.stop() == 0, "clean stop")
+        stopped = [l for l in later.log_lines() if l.get("message") == "stopped"]
+        check(stopped and stopped[0]["consumed"] == 0 and stopped[0]["timers_fired"] >= 1,
+              f"second run consumed no input and fired timers ({stopped[:1]})")
+        check(not h.log_errors(later), "no error log lines")
+        if failures:
+            h.say(NAME, f"FAIL: {len(failures)} checks failed; work dir {work}")
+            return 1
+        print(f"{NAME}: 1 passed, 0 failed")
+        return 0
+    finally:
+        if adapter and adapter.alive():
+            adapter.kill()
+        broker.stop(keep=args.keep)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
