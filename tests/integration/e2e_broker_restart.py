@@ -63,10 +63,8 @@ def main():
         errors = h.log_errors(adapter)
         h.say(NAME, f"adapter alive while the broker was down: {alive_while_down}; {aborts} aborted transactions; "
                     f"{len(errors)} error log lines (expected while the broker is away)")
-        h.say(NAME, f"replay {result['expected']} records, committed {result['seen']}: lost {result['lost']}, "
-                    f"duplicated {result['duplicated']}, misordered keys {len(result['misordered'])}; exit {rc}")
-        ok = (alive_while_down and rc == 0 and result["lost"] == 0 and result["duplicated"] == 0
-              and not result["misordered"] and result["expected"] > 0 and adapter.starts == 1)
+        h.say(NAME, f"{h.counts(result)}; exit {rc}")
+        ok = alive_while_down and rc == 0 and h.exactly_once(result) and adapter.starts == 1
         if not ok:
             h.say(NAME, f"FAIL: {h.json.dumps(h.first_difference(live, replayed, keys))[:2000]}; work dir {work}")
             return 1

@@ -56,12 +56,8 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="crp-e2e-dlq-"))
     broker = h.Broker(args.port).start()
     adapter = None
-    failures = []
-
-    def check(ok, what):
-        h.say(NAME, f"{'ok' if ok else 'FAIL'}: {what}")
-        if not ok:
-            failures.append(what)
+    check = h.Checks(NAME)
+    failures = check.failures
 
     try:
         # 1. No topics and create_topics off: a clear start-up error.

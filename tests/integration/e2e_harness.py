@@ -319,6 +319,29 @@ def compare(live, replayed, keys):
     return {"expected": expected, "seen": seen, "lost": lost, "duplicated": dup, "misordered": misordered}
 
 
+class Checks:
+    """Named checks that all run and are all reported; `failures` lists the failed ones."""
+
+    def __init__(self, name):
+        self.name, self.failures = name, []
+
+    def __call__(self, ok, what):
+        say(self.name, f"{'ok' if ok else 'FAIL'}: {what}")
+        if not ok:
+            self.failures.append(what)
+
+
+def exactly_once(result):
+    """Every record replay prints was committed once, in replay's order per key."""
+    return (result["expected"] > 0 and result["lost"] == 0 and result["duplicated"] == 0
+            and not result["misordered"])
+
+
+def counts(result):
+    return (f"replay {result['expected']} records, committed {result['seen']}: lost {result['lost']}, "
+            f"duplicated {result['duplicated']}, misordered keys {len(result['misordered'])}")
+
+
 def first_difference(live, replayed, keys):
     want = [t for t in replayed if t[1] in keys]
     got = [t for t in live if t[1] in keys]

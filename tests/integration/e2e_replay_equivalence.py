@@ -60,11 +60,8 @@ def main():
         result = h.compare(live, replayed, keys)
         rc = adapter.stop()
         errors = h.log_errors(adapter)
-        h.say(NAME, f"replay {result['expected']} records, live {result['seen']}: lost {result['lost']}, "
-                    f"duplicated {result['duplicated']}, misordered keys {len(result['misordered'])}; "
-                    f"adapter exit {rc}, {len(errors)} error log lines")
-        ok = (result["lost"] == 0 and result["duplicated"] == 0 and not result["misordered"]
-              and result["expected"] > 0 and rc == 0 and not errors)
+        h.say(NAME, f"{h.counts(result)}; adapter exit {rc}, {len(errors)} error log lines")
+        ok = h.exactly_once(result) and rc == 0 and not errors
         if not ok:
             h.say(NAME, f"FAIL: {json.dumps(h.first_difference(live, replayed, keys))[:3000]}")
             h.say(NAME, f"misordered: {result['misordered'][:5]}; errors: {errors[:3]}; work dir {work}")

@@ -48,12 +48,8 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="crp-e2e-two-"))
     broker = h.Broker(args.port).start()
     adapters = []
-    failures = []
-
-    def check(ok, what):
-        h.say(NAME, f"{'ok' if ok else 'FAIL'}: {what}")
-        if not ok:
-            failures.append(what)
+    check = h.Checks(NAME)
+    failures = check.failures
 
     try:
         broker.create_topics(PARTITIONS)
@@ -104,9 +100,7 @@ def main():
         live = [h.normalise_live(r) for r in h.read_committed(broker.bootstrap, h.OUTPUTS)]
         replayed = [h.normalise_replay(l) for l in h.run_replay(args.adapter, config, records + clock, until, work)]
         result = h.compare(live, replayed, keys)
-        check(result["lost"] == 0 and result["duplicated"] == 0 and not result["misordered"] and result["expected"],
-              f"replay {result['expected']} records, committed {result['seen']}: lost {result['lost']}, "
-              f"duplicated {result['duplicated']}, misordered keys {len(result['misordered'])}")
+        check(h.exactly_once(result), h.counts(result))
         if result["lost"] or result["duplicated"]:
             h.say(NAME, h.json.dumps(h.first_difference(live, replayed, keys))[:3000])
         check(three.stop() == 0, "newcomer stopped cleanly on SIGTERM")

@@ -54,12 +54,8 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="crp-e2e-wall-"))
     broker = h.Broker(args.port).start()
     adapter = None
-    failures = []
-
-    def check(ok, what):
-        h.say(NAME, f"{'ok' if ok else 'FAIL'}: {what}")
-        if not ok:
-            failures.append(what)
+    check = h.Checks(NAME)
+    failures = check.failures
 
     try:
         broker.create_topics(3)
