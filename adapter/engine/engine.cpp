@@ -36,10 +36,6 @@ std::string join_titles(const Protocol& p, const std::vector<std::string>& roles
   return out;
 }
 
-std::string local_date_text(const ProtocolRuntime& rt, Instant t) {
-  return format_iso8601(Instant(rt.calendar->local_date(t))).substr(0, 10);
-}
-
 // Why a stage started, in words for emails and case notes.
 std::string reason_text(const std::string& reason) {
   if (reason == "no_response") return "no response within the timescale";
@@ -212,7 +208,7 @@ class Engine::Step {
 
     const std::string& label = s.label_for(c_.track);
     lifecycle(LifecycleEvent{"challenge.stage_started", id, label, "", reason, "", "", "", c_.due_at}, anchor);
-    std::string due_text = c_.due_at ? "; response due " + local_date_text(rt_, *c_.due_at) : "";
+    std::string due_text = c_.due_at ? "; response due " + rt_.calendar->local_date_text(*c_.due_at) : "";
     std::vector<std::string> cc = s.cc;
     add_unique(cc, {p_.chair_role});
     notify("stage_started",
@@ -406,7 +402,7 @@ class Engine::Step {
       escalate_to(s.next, "no_response", due);
       return;
     }
-    notify("response_overdue", "No response to " + s.label_for(c_.track) + " by " + local_date_text(rt_, due) +
+    notify("response_overdue", "No response to " + s.label_for(c_.track) + " by " + rt_.calendar->local_date_text(due) +
                                    (s.next.empty() ? "; this is the last stage of the protocol"
                                                    : "; the chair decides whether to escalate"),
            {p_.chair_role}, {s.response_by}, due);

@@ -50,7 +50,7 @@ void map(const Effect& effect, const NotificationDecision& n, const ServiceConfi
     w.Key("recipient_role"), w.String(rt && rt->protocol.roles.count(role) ? rt->protocol.roles.at(role) : role);
     w.Key("copy"), w.String(copy ? "yes" : "no");
     w.Key("reason"), w.String(n.reason);
-    w.Key("due_date"), w.String(n.due_at && rt ? format_iso8601(Instant(rt->calendar->local_date(*n.due_at))).substr(0, 10) : "");
+    w.Key("due_date"), w.String(n.due_at && rt ? rt->calendar->local_date_text(*n.due_at) : "");
     w.Key("link"), w.String(replace_all(config.case_link, "{case_id}", effect.case_id));
     w.EndObject();
     w.Key("reference"), w.String(effect.id() + ":" + role);
