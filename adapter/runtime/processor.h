@@ -30,6 +30,10 @@ class Processor {
   void advance_to(Instant t, std::vector<Output>& out);
 
   Instant clock() const { return clock_; }
+  // The DLQ record for an input that never reached a connector (e.g. not a record at all).
+  Record dead_letter(const Record& in, const std::string& error_class, const std::string& message) const {
+    return router_.dead_letter(in, error_class, message);
+  }
 
  private:
   void apply(const Record& in, const std::optional<Instant>& wall, std::vector<Output>& out);

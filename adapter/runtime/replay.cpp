@@ -78,7 +78,6 @@ ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& 
                    std::optional<Instant> until) {
   Engine engine(config.protocols);
   Processor processor(config, engine);
-  OutputRouter router(config);
   ReplayStats stats;
   std::vector<Output> outputs;
   auto flush = [&] {
@@ -100,7 +99,7 @@ ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& 
     if (!to_record(line, number, record, problem)) {
       err << "line " << number << ": not a record: " << problem << "\n";
       Record raw{"replay.input", "", {}, line, 0, static_cast<std::int64_t>(number - 1)};
-      outputs.push_back({router.dead_letter(raw, "crp.InvalidRecord", "line is not a record: " + problem),
+      outputs.push_back({processor.dead_letter(raw, "crp.InvalidRecord", "line is not a record: " + problem),
                          processor.clock()});
       flush();
       continue;
