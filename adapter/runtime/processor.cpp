@@ -1,7 +1,5 @@
 #include "adapter/runtime/processor.h"
 
-#include "connectors/canonical/canonical_source.h"
-
 namespace crp {
 
 void Processor::on_record(const Record& in, std::vector<Output>& out) { apply(in, std::nullopt, out); }
@@ -20,12 +18,13 @@ void Processor::apply(const Record& in, const std::optional<Instant>& wall, std:
     out.push_back({router_.dead_letter(in, "crp.UnknownTopic", "no connector is configured for this topic"), clock_});
     return;
   }
-  EventError error;
-  std::optional<InboundEvent> event = connectors::canonical::map(in, error);
-  if (!event) {
-    out.push_back({router_.dead_letter(in, error.error_class, error.message), wall.value_or(clock_)});
+  connectors::SourceResult mapped = input->source->map(in, engine_);
+  if (mapped.dropped) return;
+  if (!mapped.event) {
+    out.push_back({router_.dead_letter(in, mapped.error.error_class, mapped.error.message), wall.value_or(clock_)});
     return;
   }
+  std::optional<InboundEvent>& event = mapped.event;
   if (!wall && event->occurred_at > clock_) {
     advance_to(event->occurred_at - std::chrono::milliseconds(1), out);
     clock_ = event->occurred_at;

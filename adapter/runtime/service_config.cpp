@@ -58,7 +58,12 @@ ServiceConfig load_service_config(const std::string& path) {
   }
   c.protocols = protocols;
 
-  for (const auto& in : doc["inputs"].GetArray()) c.inputs.push_back({in["topic"].GetString(), in["connector"].GetString()});
+  for (rapidjson::SizeType i = 0; i < doc["inputs"].Size(); ++i) {
+    const rapidjson::Value& in = doc["inputs"][i];
+    const std::string connector = in["connector"].GetString();
+    c.inputs.push_back({in["topic"].GetString(), connector,
+                        connectors::make_source(connector, in, path, "/inputs/" + std::to_string(i))});
+  }
   if (doc.HasMember("topics")) {
     const auto& t = doc["topics"];
     auto set = [&](const char* k, std::string& field) {

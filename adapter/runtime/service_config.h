@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapter/engine/protocol_set.h"
+#include "connectors/source.h"
 
 namespace crp {
 
@@ -23,6 +24,7 @@ struct Topics {
 struct Input {
   std::string topic;
   std::string connector;
+  std::shared_ptr<const connectors::SourceConnector> source;  // built from the entry
 };
 
 struct ServiceConfig {

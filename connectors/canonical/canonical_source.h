@@ -2,13 +2,13 @@
 // the record value is already a canonical event.
 #pragma once
 
-#include <optional>
-
-#include "adapter/engine/inbound_event.h"
-#include "adapter/runtime/record.h"
+#include "connectors/source.h"
 
 namespace crp::connectors::canonical {
 
-std::optional<InboundEvent> map(const Record& record, EventError& error);
+class CanonicalSource final : public SourceConnector {
+ public:
+  SourceResult map(const Record& record, const Engine& state) const override;
+};
 
 }  // namespace crp::connectors::canonical

@@ -1,0 +1,34 @@
+// What one HTTP attempt came to, and what to do next (Standard Webhooks and
+// Svix practice): 2xx delivered; 5xx, 408, 429, timeouts and connection or
+// TLS errors retried; Retry-After honoured on 429/502/503/504; a redirect
+// is never followed and counts as a failure; 410 disables the partner; any
+// other 4xx goes to the DLQ without retrying.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "connectors/webhooks/partner.h"
+
+namespace crp::webhooks {
+
+struct AttemptResult {
+  int status = 0;                  // 0: no HTTP response (see transport_error)
+  std::string transport_error;     // "timeout", "connection reset", "certificate verify failed", ...
+  std::string body_excerpt;        // at most 256 bytes of the response body
+  std::optional<std::chrono::seconds> retry_after;
+  std::chrono::microseconds latency{0};
+};
+
+enum class Verdict { delivered, retry, dead_letter, partner_gone };
+
+Verdict classify(const AttemptResult& r);
+
+// Delay before the next attempt, or nullopt when the schedule is exhausted.
+// `attempts_made` >= 1. Retry-After, when present, is a floor.
+std::optional<std::chrono::milliseconds> next_delay(const RetryPolicy& policy, int attempts_made,
+                                                    const AttemptResult& r, std::mt19937_64& rng);
+
+}  // namespace crp::webhooks

@@ -1,0 +1,39 @@
+// One logical webhook delivery: an outbox record (an engine partner decision)
+// fanned out to one subscribed partner. Its webhook-id is stable: the same on
+// every retry, after a crash, and after `webhooks redeliver`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapter/calendar/time.h"
+#include "connectors/webhooks/partner.h"
+
+namespace crp::webhooks {
+
+struct Delivery {
+  std::string partner_id;
+  std::string webhook_id;    // "msg_" + outbox delivery_id + "_" + partner_id, stable
+  std::string challenge_id;  // ordering key: deliveries of one challenge arrive in order
+  std::uint64_t seq = 0;     // per challenge, from the outbox delivery_id
+  std::string body;          // CloudEvent, structured JSON mode, `data` reduced to the allowlist
+  int attempt = 0;           // attempts made so far
+  Instant created_at{};
+  Instant next_attempt_at{};
+  std::string last_error;    // status line or transport error of the last attempt, no body
+};
+
+// The deliveries one outbox record causes, one per subscribed partner, in
+// registry order. Returns an empty vector when no partner subscribes.
+// Throws std::invalid_argument when the outbox value is malformed.
+std::vector<Delivery> fan_out(const std::string& outbox_value, const PartnerRegistry& partners,
+                              const std::string& source);
+
+// Durable form of a pending delivery (the value on the pending-deliveries
+// topic, and on the DLQ) and back.
+std::string encode(const Delivery& d);
+std::optional<Delivery> decode(const std::string& value);
+
+}  // namespace crp::webhooks

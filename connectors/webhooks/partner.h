@@ -1,0 +1,75 @@
+// A partner agency that receives signed webhooks (config/partners/*.json,
+// schemas/partner.schema.json). Only these configured endpoints are ever
+// called: no URL is ever taken from an event.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace crp::webhooks {
+
+struct Endpoint {
+  std::string scheme;  // "https" ("http" only with allow_insecure_loopback and a loopback host)
+  std::string host;
+  std::string port;    // "443" when the URL has none
+  std::string target;  // path and query, "/" at least
+};
+
+struct RetryPolicy {
+  // Delay before attempt n+1 after attempt n failed; size() == retries allowed.
+  // Default: Standard Webhooks' example: 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h.
+  std::vector<std::chrono::milliseconds> schedule;
+  double jitter = 0.2;  // +/- fraction of each delay
+};
+
+struct CircuitBreaker {
+  int failures_to_open = 5;                      // consecutive failed attempts
+  std::chrono::milliseconds open_for{30'000};    // then one probe is let through
+};
+
+// Which partner decisions a partner hears of. An empty set matches everything.
+struct Subscription {
+  std::set<std::string> routes;       // engine partner routes, e.g. "bscp", "rscp_business_unit"
+  std::set<std::string> event_types;  // e.g. "challenge.stage_started"
+  std::set<std::string> protocols;
+  std::set<std::string> stages;
+  std::set<std::string> agencies;     // the agency challenged / concerned
+};
+
+struct Partner {
+  std::string id;    // also the webhook topic suffix in replay: "webhook:<id>"
+  std::string kind;  // health | police | education | safeguarding_partnership | local_authority
+  std::string url;
+  Endpoint endpoint;
+  // Raw HMAC keys (decoded from "whsec_<base64>"), newest first. Every key
+  // signs, so receivers keep verifying during a rotation.
+  std::vector<std::string> secrets;
+  Subscription subscription;
+  std::set<std::string> allowed_fields;  // members of the CloudEvent `data` a partner may receive
+  std::chrono::milliseconds timeout{10'000};
+  int max_in_flight = 8;
+  double rate_limit_per_s = 0;  // 0: unlimited
+  RetryPolicy retry;
+  CircuitBreaker breaker;
+  std::string ca_file;  // custom CA bundle; empty: the system's
+  bool allow_insecure_loopback = false;
+};
+
+struct PartnerRegistry {
+  std::vector<Partner> partners;
+  const Partner* find(const std::string& id) const {
+    for (const auto& p : partners)
+      if (p.id == id) return &p;
+    return nullptr;
+  }
+};
+
+// Loads every *.json file in `dir` (sorted by name), validating each against
+// schemas/partner.schema.json and resolving secret references (file or
+// environment variable). Throws json::ConfigError(file, pointer, reason).
+PartnerRegistry load_partners(const std::string& dir);
+
+}  // namespace crp::webhooks
