@@ -1,6 +1,7 @@
 // Engine apply, working-day arithmetic and the timer queue.
 //   build/bench/engine_bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
+#include <malloc.h>
 
 #include <random>
 
@@ -63,6 +64,13 @@ void BM_DueInstant(benchmark::State& state) {
 }
 BENCHMARK(BM_DueInstant);
 
+// Bytes the allocator has handed out and not taken back: measured, not
+// computed from sizeof, so hidden overheads (vector growth, node headers) count.
+std::size_t heap_in_use() {
+  const struct mallinfo2 m = mallinfo2();
+  return m.uordblks + m.hblkhd;  // small chunks + mmapped large ones (big vectors)
+}
+
 // Timer queue operations with n timers pending.
 void fill(TimerQueue& q, std::size_t n, std::mt19937_64& rng) {
   q.reserve(n);
@@ -73,8 +81,10 @@ void fill(TimerQueue& q, std::size_t n, std::mt19937_64& rng) {
 void BM_TimerScheduleCancel(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
   std::mt19937_64 rng(1);
+  const std::size_t before = heap_in_use();
   TimerQueue q;
   fill(q, n + 1, rng);
+  const std::size_t measured = heap_in_use() - before;
   q.cancel(static_cast<TimerQueue::Slot>(n));
   const auto extra = static_cast<TimerQueue::Slot>(n);
   for (auto _ : state) {
@@ -82,6 +92,7 @@ void BM_TimerScheduleCancel(benchmark::State& state) {
     q.cancel(extra);
   }
   state.counters["bytes_per_timer"] = static_cast<double>(q.memory_bytes()) / static_cast<double>(n);
+  state.counters["malloc_bytes_per_timer"] = static_cast<double>(measured) / static_cast<double>(n);
 }
 
 // Fire the earliest timer and re-arm it later (as an escalation does).
@@ -106,6 +117,28 @@ void BM_TimerMove(benchmark::State& state) {
     q.set(static_cast<TimerQueue::Slot>(rng() % n), static_cast<std::int64_t>(rng() % 1'000'000'000));
   }
 }
+
+// A whole open challenge held by the engine (state, index, timer), measured
+// from the allocator: what 1,000,000 open challenges cost in memory.
+void BM_EngineOpenChallengeMemory(benchmark::State& state) {
+  const auto n = static_cast<std::uint64_t>(state.range(0));
+  const Instant t = *parse_iso8601("2027-01-04T09:00:00Z");
+  for (auto _ : state) {
+    const std::size_t before = heap_in_use();
+    Engine engine(config().protocols);
+    Effects out;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      out.clear();
+      InboundEvent e = make(EventType::raised, i, "C" + std::to_string(i), t);
+      e.contact_emails = {{"social_worker", "sw" + std::to_string(i % 97) + "@authority.example"}};
+      engine.apply(e, t, out);
+    }
+    state.counters["malloc_bytes_per_open_challenge"] =
+        static_cast<double>(heap_in_use() - before) / static_cast<double>(n);
+    state.counters["pending_timers"] = static_cast<double>(engine.pending_timers());
+  }
+}
+BENCHMARK(BM_EngineOpenChallengeMemory)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_TimerScheduleCancel)->Arg(10'000)->Arg(1'000'000)->Arg(10'000'000);
 BENCHMARK(BM_TimerFireRearm)->Arg(10'000)->Arg(1'000'000)->Arg(10'000'000);

@@ -3,6 +3,7 @@
 // caller says what time it is. Same inputs, same effects, byte for byte.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -40,7 +41,12 @@ class Engine {
   void restore(Challenge c);
   // Forgets a challenge (its partition was revoked).
   void drop(const std::string& challenge_id);
-  // Ids of challenges whose state changed since the last call.
+  // How long a closed challenge is kept (to answer late events and ignore
+  // duplicates) before it is forgotten and its changelog key deleted; zero
+  // keeps it forever. See docs/decisions/0024-closed-challenges-are-forgotten.md.
+  void set_closed_retention(std::chrono::milliseconds retention) { closed_retention_ = retention; }
+  // Ids of challenges whose state changed since the last call, forgotten ones
+  // included (find() returns nullptr for those: delete their state).
   std::vector<std::string> take_dirty();
 
   template <typename F>
@@ -63,6 +69,8 @@ class Engine {
   TimerQueue timers_;
   std::vector<TimerQueue::Slot> dirty_;
   std::vector<bool> is_dirty_;
+  std::vector<std::string> forgotten_;  // since the last take_dirty()
+  std::chrono::milliseconds closed_retention_{0};
 };
 
 }  // namespace crp

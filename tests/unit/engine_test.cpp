@@ -147,5 +147,45 @@ TEST(Engine, TakeDirtyNamesEveryChangedChallengeOnce) {
   EXPECT_TRUE(engine.take_dirty().empty());
 }
 
+// Closed challenges are kept for the retention period (late events are told
+// it is closed, duplicates ignored), then forgotten: their state is deleted
+// and take_dirty names them so the runtime writes a changelog tombstone.
+TEST(Engine, ClosedChallengesAreForgottenAfterTheirRetention) {
+  Engine engine(example_config().protocols);
+  engine.set_closed_retention(std::chrono::hours(24 * 30));
+  Effects out;
+  engine.apply(event(EventType::raised, "e1", "2027-01-04T09:00:00Z"), at("2027-01-04T09:00:00Z"), out);
+  engine.apply(event(EventType::withdrawn, "e2", "2027-01-05T09:00:00Z"), at("2027-01-05T09:00:00Z"), out);
+  ASSERT_TRUE(engine.find("C1") && engine.find("C1")->closed());
+  (void)engine.take_dirty();
+  EXPECT_EQ(engine.next_due(), at("2027-02-04T09:00:00Z"));  // closed + 30 days
+
+  out.clear();
+  engine.advance_to(at("2027-02-04T08:59:59Z"), out);
+  engine.apply(event(EventType::response_received, "e3", "2027-02-04T08:00:00Z"), at("2027-02-04T08:00:00Z"), out);
+  ASSERT_EQ(only<DlqDecision>(out).size(), 1u);
+  EXPECT_EQ(only<DlqDecision>(out)[0].error_class, "crp.ChallengeClosed");
+  (void)engine.take_dirty();
+
+  out.clear();
+  engine.advance_to(at("2027-02-04T09:00:00Z"), out);
+  EXPECT_TRUE(out.empty());  // forgetting tells nobody
+  EXPECT_EQ(engine.find("C1"), nullptr);
+  EXPECT_EQ(engine.size(), 0u);
+  EXPECT_EQ(engine.take_dirty(), std::vector<std::string>{"C1"});
+  EXPECT_EQ(engine.pending_timers(), 0u);
+  EXPECT_TRUE(engine.take_dirty().empty());
+}
+
+TEST(Engine, ZeroRetentionKeepsClosedChallenges) {
+  Engine engine(example_config().protocols);
+  Effects out;
+  engine.apply(event(EventType::raised, "e1", "2027-01-04T09:00:00Z"), at("2027-01-04T09:00:00Z"), out);
+  engine.apply(event(EventType::withdrawn, "e2", "2027-01-05T09:00:00Z"), at("2027-01-05T09:00:00Z"), out);
+  engine.advance_to(at("2030-01-01T00:00:00Z"), out);
+  EXPECT_NE(engine.find("C1"), nullptr);
+  EXPECT_FALSE(engine.next_due());
+}
+
 }  // namespace
 }  // namespace crp
