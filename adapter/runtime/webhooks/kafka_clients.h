@@ -1,0 +1,31 @@
+// The Kafka clients of the webhook dispatcher and of `webhooks redeliver`,
+// and the start-up check of the topics only they use. Every `kafka.*`
+// property of the service config applies (TLS, SASL), except those that
+// belong to the exactly-once clients alone (transactional.id, static
+// membership); then the settings each client needs.
+#pragma once
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "adapter/runtime/kafka/rdkafka_handles.h"
+#include "adapter/runtime/service_config.h"
+
+namespace crp::webhooks {
+
+// `settings` override the user's properties. Throws json::ConfigError when
+// librdkafka rejects a user property.
+kafka::ConfPtr client_conf(const ServiceConfig& config,
+                           const std::map<std::string, std::string>& settings,
+                           RdKafka::EventCb* events);
+
+// Checks the pending-deliveries and operations topics (creating them when
+// runtime.create_topics is on): the pending topic is compacted and has the
+// outbox's partition count (a delivery from outbox partition N waits in
+// pending partition N). Returns that partition count.
+std::int32_t prepare_webhook_topics(const ServiceConfig& config, RdKafka::Handle& client);
+
+}  // namespace crp::webhooks
