@@ -1,0 +1,58 @@
+#include "adapter/runtime/report/fact_source.h"
+
+#include <rapidjson/document.h>
+
+#include "adapter/json/json.h"
+
+namespace crp::report {
+
+void add_fact_value(FactSet& set, std::string_view value, const std::string& where) {
+  std::string error;
+  auto fact = connectors::facts::from_json(value, error);
+  if (!fact) {
+    set.problems.push_back(where + ": " + error);
+    return;
+  }
+  auto [at, added] = set.index.emplace(fact->challenge_id, set.facts.size());
+  if (added) {
+    set.facts.push_back(std::move(*fact));
+  } else {
+    set.facts[at->second] = std::move(*fact);
+  }
+}
+
+FactSet read_facts_jsonl(std::istream& in, const std::string& facts_topic) {
+  FactSet set;
+  std::string line;
+  std::size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    const std::string where = "line " + std::to_string(number);
+    rapidjson::Document d;
+    std::string error;
+    if (!json::parse(line, d, error) || !d.IsObject()) {
+      set.problems.push_back(where + ": " + (error.empty() ? "not a JSON object" : error));
+      continue;
+    }
+    auto topic = d.FindMember("topic");
+    if (topic == d.MemberEnd()) {
+      add_fact_value(set, line, where);
+      continue;
+    }
+    if (!topic->value.IsString() || topic->value.GetString() != facts_topic)
+      continue;  // another topic's record
+    auto value = d.FindMember("value");
+    if (value == d.MemberEnd()) {
+      set.problems.push_back(where + ": a " + facts_topic + " record without a value");
+    } else if (value->value.IsString()) {
+      add_fact_value(
+          set, std::string_view(value->value.GetString(), value->value.GetStringLength()), where);
+    } else {
+      add_fact_value(set, json::to_string(value->value), where);
+    }
+  }
+  return set;
+}
+
+}  // namespace crp::report

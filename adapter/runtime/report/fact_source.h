@@ -1,0 +1,30 @@
+// Where the report's facts come from: a JSONL file (replay output, whose
+// facts-topic lines are taken, or bare fact values) or the facts topic itself.
+#pragma once
+
+#include <istream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "connectors/facts/challenge_fact.h"
+
+namespace crp::report {
+
+using connectors::facts::ChallengeFact;
+
+struct FactSet {
+  std::vector<ChallengeFact>
+      facts;  // one per challenge id (a repeated id keeps the last, as compaction would)
+  std::vector<std::string> problems;  // "<where>: <reason>" for every record that could not be read
+  std::unordered_map<std::string, std::size_t> index;  // challenge id -> position in facts
+};
+
+// Adds one record value read at `where` (e.g. "line 7", "crp.facts[2]@15").
+void add_fact_value(FactSet& set, std::string_view value, const std::string& where);
+
+// Reads JSONL: a line {"topic", "value", ...} counts when its topic is
+// `facts_topic`; any other line must be a fact value itself.
+FactSet read_facts_jsonl(std::istream& in, const std::string& facts_topic);
+
+}  // namespace crp::report

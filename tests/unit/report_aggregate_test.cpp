@@ -1,0 +1,124 @@
+// The board report's figures: counts, medians, the period filter, Stage 4.
+#include "adapter/runtime/report/aggregate.h"
+
+#include <gtest/gtest.h>
+
+namespace crp::report {
+namespace {
+
+ChallengeFact fact(const std::string& id, const std::string& protocol, const std::string& closed_on,
+                   std::vector<std::string> stages, int working_days,
+                   const std::string& outcome = "resolved") {
+  ChallengeFact f;
+  f.challenge_id = id;
+  f.protocol = protocol;
+  f.agency = "health_visiting";
+  f.closed_on = closed_on;
+  f.closed_at = *parse_iso8601(closed_on + "T12:00:00Z");
+  f.outcome = outcome;
+  f.stages_visited = std::move(stages);
+  f.starting_stage = f.stages_visited.front();
+  f.highest_stage = f.stages_visited.back();
+  f.working_days = working_days;
+  f.calendar_days = working_days + 2;
+  return f;
+}
+
+int value_of(const std::vector<Count>& counts, const std::string& key) {
+  for (const Count& c : counts) {
+    if (c.key == key) return c.value;
+  }
+  return -1;
+}
+
+TEST(ReportMedian, OddEvenAndEmpty) {
+  EXPECT_EQ(median({}), 0);
+  EXPECT_EQ(median({7}), 7);
+  EXPECT_EQ(median({9, 1, 5}), 5);
+  EXPECT_EQ(median({10, 1, 4, 7}), 5.5);  // unsorted input; mean of the middle two
+  EXPECT_EQ(median({3, 3, 3, 100}), 3);
+}
+
+TEST(ReportAggregate, CountsOnlyChallengesClosedInThePeriodInclusive) {
+  Period period{"2027-04-01", "2027-09-30"};
+  std::vector<ChallengeFact> facts{
+      fact("A", "rotherham", "2027-03-31", {"stage1"}, 3),  // the day before: out
+      fact("B", "rotherham", "2027-04-01", {"stage1", "stage2", "stage3", "stage4"}, 20),
+      fact("C", "calderdale", "2027-09-30", {"informal"}, 4, "withdrawn"),
+      fact("D", "bradford", "2027-10-01", {"stage4"}, 2),  // the day after: out
+      fact("E", "walsall", "2027-06-15", {"stage2", "stage3"}, 11, "exhausted"),
+  };
+  ReportData d = aggregate(facts, period);
+  EXPECT_EQ(d.total, 3);
+  EXPECT_EQ(value_of(d.by_protocol, "rotherham"), 1);
+  EXPECT_EQ(value_of(d.by_protocol, "bradford"), -1);
+  EXPECT_EQ(value_of(d.by_outcome, "resolved"), 1);
+  EXPECT_EQ(value_of(d.by_outcome, "withdrawn"), 1);
+  EXPECT_EQ(value_of(d.by_outcome, "exhausted"), 1);
+  EXPECT_EQ(d.stage4_total, 1);
+  EXPECT_EQ(value_of(d.stage4_by_protocol, "rotherham"), 1);
+  EXPECT_EQ(d.median_working_days, 11);
+  EXPECT_EQ(d.median_calendar_days, 13);
+  EXPECT_EQ(d.max_working_days, 20);
+  EXPECT_EQ(value_of(d.resolution_bands, "0-5 working days"), 1);
+  EXPECT_EQ(value_of(d.resolution_bands, "11-15 working days"), 1);
+  EXPECT_EQ(value_of(d.resolution_bands, "16-20 working days"), 1);
+  EXPECT_EQ(value_of(d.resolution_bands, "over 60 working days"), 0);
+  ASSERT_EQ(in_period(facts, period).size(), 3u);
+  EXPECT_EQ(in_period(facts, period).front().challenge_id, "B");  // closing order
+}
+
+TEST(ReportAggregate, StagesInRouteOrderThemesOncePerChallengeMostFirst) {
+  Period period{"2027-01-01", "2027-12-31"};
+  ChallengeFact a =
+      fact("A", "iro-cp-lac", "2027-02-01", {"level1", "level2", "stage1", "stage2", "final"}, 30);
+  a.categories = {"quality_of_assessment", "core_groups_not_held", "quality_of_assessment"};
+  ChallengeFact b = fact("B", "walsall", "2027-02-02", {"informal"}, 1);
+  b.categories = {"core_groups_not_held"};
+  b.agency = "Primary School";
+  ChallengeFact c = fact("C", "bradford", "2027-02-03", {"stage1", "stage2"}, 9);
+  ReportData d = aggregate({c, a, b}, period);
+  ASSERT_EQ(d.by_stage_reached.size(), 3u);
+  EXPECT_EQ(d.by_stage_reached[0].key, "informal");
+  EXPECT_EQ(d.by_stage_reached[1].key, "stage2");
+  EXPECT_EQ(d.by_stage_reached[1].label, "Stage 2");
+  EXPECT_EQ(d.by_stage_reached[2].label, "Final stage");
+  ASSERT_EQ(d.by_category.size(), 2u);
+  EXPECT_EQ(d.by_category[0].key, "core_groups_not_held");
+  EXPECT_EQ(d.by_category[0].value, 2);
+  EXPECT_EQ(d.by_category[0].label, "Core groups not held");
+  EXPECT_EQ(d.by_category[1].value, 1);  // repeated by the case system, counted once
+  EXPECT_EQ(d.by_agency[0].label, "Health visiting");
+  EXPECT_EQ(d.by_agency[0].value, 2);
+  EXPECT_EQ(d.by_agency[1].label, "Primary School");
+  EXPECT_EQ(d.stage4_total, 0);
+  EXPECT_EQ(d.by_protocol[0].label, "Bradford");
+  EXPECT_EQ(d.by_protocol[1].label, "IRO-CP-LAC");
+}
+
+TEST(ReportAggregate, DeadlinesAddUpByKind) {
+  ChallengeFact a = fact("A", "rotherham", "2027-02-01", {"stage1", "stage2"}, 12);
+  a.response = {1, 1};
+  a.duty = {2, 1};
+  ChallengeFact b = fact("B", "calderdale", "2027-02-01", {"stage1", "stage2", "stage3"}, 16);
+  b.response = {2, 1};
+  b.process = {0, 1};
+  ReportData d = aggregate({a, b}, Period{"2027-01-01", "2027-12-31"});
+  EXPECT_EQ(d.deadlines.response.met, 3);
+  EXPECT_EQ(d.deadlines.response.missed, 2);
+  EXPECT_EQ(d.deadlines.duty.met, 2);
+  EXPECT_EQ(d.deadlines.process.missed, 1);
+  EXPECT_EQ(d.deadlines.met(), 5);
+  EXPECT_EQ(d.deadlines.missed(), 4);
+}
+
+TEST(ReportAggregate, EmptyPeriodHasZeroesNotGarbage) {
+  ReportData d = aggregate({}, Period{"2027-01-01", "2027-06-30"});
+  EXPECT_EQ(d.total, 0);
+  EXPECT_EQ(d.median_working_days, 0);
+  EXPECT_TRUE(d.by_protocol.empty());
+  EXPECT_EQ(d.by_outcome.size(), 3u);
+}
+
+}  // namespace
+}  // namespace crp::report
