@@ -15,9 +15,9 @@
 namespace crp::webhooks {
 
 struct AttemptResult {
-  int status = 0;                  // 0: no HTTP response (see transport_error)
-  std::string transport_error;     // "timeout", "connection reset", "certificate verify failed", ...
-  std::string body_excerpt;        // at most 256 bytes of the response body
+  int status = 0;               // 0: no HTTP response (see transport_error)
+  std::string transport_error;  // "timeout", "connection reset", "certificate verify failed", ...
+  std::string body_excerpt;     // at most 256 bytes of the response body
   std::optional<std::chrono::seconds> retry_after;
   std::chrono::microseconds latency{0};
 };
@@ -25,6 +25,10 @@ struct AttemptResult {
 enum class Verdict { delivered, retry, dead_letter, partner_gone };
 
 Verdict classify(const AttemptResult& r);
+
+// A short reason for logs and Delivery::last_error: "HTTP 503" or the
+// transport error; never the response body (it may echo personal data).
+std::string describe(const AttemptResult& r);
 
 // Delay before the next attempt, or nullopt when the schedule is exhausted.
 // `attempts_made` >= 1. Retry-After, when present, is a floor.

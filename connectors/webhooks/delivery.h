@@ -22,7 +22,7 @@ struct Delivery {
   int attempt = 0;           // attempts made so far
   Instant created_at{};
   Instant next_attempt_at{};
-  std::string last_error;    // status line or transport error of the last attempt, no body
+  std::string last_error;  // status line or transport error of the last attempt, no body
 };
 
 // The deliveries one outbox record causes, one per subscribed partner, in

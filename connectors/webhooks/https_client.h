@@ -19,7 +19,8 @@
 namespace crp::webhooks {
 
 struct OutgoingRequest {
-  std::vector<std::pair<std::string, std::string>> headers;  // webhook-id, -timestamp, -signature, ...
+  std::vector<std::pair<std::string, std::string>>
+      headers;  // webhook-id, -timestamp, -signature, ...
   std::string body;
 };
 
@@ -34,7 +35,8 @@ class PartnerClient {
   PartnerClient(const PartnerClient&) = delete;
   PartnerClient& operator=(const PartnerClient&) = delete;
 
-  // Queues one POST; `done` runs on the io_context with the result.
+  // Queues one POST; `done` runs on the io_context with the result. Destroying
+  // the client drops queued and in-flight requests without calling `done`.
   void post(OutgoingRequest request, std::function<void(AttemptResult)> done);
 
   std::size_t in_flight() const;
@@ -42,11 +44,11 @@ class PartnerClient {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<Impl> impl_;  // shared with pending handlers, which outlive a destroyed client
 };
 
 // Builds the request for one attempt: signs body with every partner key at `now`.
-OutgoingRequest make_request(const Partner& partner, const std::string& webhook_id, std::int64_t now_s,
-                             const std::string& body);
+OutgoingRequest make_request(const Partner& partner, const std::string& webhook_id,
+                             std::int64_t now_s, const std::string& body);
 
 }  // namespace crp::webhooks

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,16 +19,21 @@ struct Endpoint {
   std::string target;  // path and query, "/" at least
 };
 
+// Standard Webhooks' example schedule: attempt 1 immediately, then retries
+// after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h.
+std::vector<std::chrono::milliseconds> standard_retry_schedule();
+
 struct RetryPolicy {
   // Delay before attempt n+1 after attempt n failed; size() == retries allowed.
-  // Default: Standard Webhooks' example: 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h.
-  std::vector<std::chrono::milliseconds> schedule;
+  // The first attempt is immediate, so the default holds the nine delays of
+  // standard_retry_schedule() (10 attempts in all, about 3 days).
+  std::vector<std::chrono::milliseconds> schedule = standard_retry_schedule();
   double jitter = 0.2;  // +/- fraction of each delay
 };
 
 struct CircuitBreaker {
-  int failures_to_open = 5;                      // consecutive failed attempts
-  std::chrono::milliseconds open_for{30'000};    // then one probe is let through
+  int failures_to_open = 5;                    // consecutive failed attempts
+  std::chrono::milliseconds open_for{30'000};  // then one probe is let through
 };
 
 // Which partner decisions a partner hears of. An empty set matches everything.
@@ -36,7 +42,7 @@ struct Subscription {
   std::set<std::string> event_types;  // e.g. "challenge.stage_started"
   std::set<std::string> protocols;
   std::set<std::string> stages;
-  std::set<std::string> agencies;     // the agency challenged / concerned
+  std::set<std::string> agencies;  // the agency challenged / concerned
 };
 
 struct Partner {
@@ -70,6 +76,17 @@ struct PartnerRegistry {
 // Loads every *.json file in `dir` (sorted by name), validating each against
 // schemas/partner.schema.json and resolving secret references (file or
 // environment variable). Throws json::ConfigError(file, pointer, reason).
-PartnerRegistry load_partners(const std::string& dir);
+// Relative `file` secrets and `ca_file` are resolved against the partner file's directory.
+// With `resolve_secrets` false (e.g. `replay`, which prints bodies but signs
+// nothing) secret references are validated by the schema only and
+// Partner::secrets stays empty.
+PartnerRegistry load_partners(const std::string& dir, bool resolve_secrets = true);
+
+// One partner file (the same checks, except duplicate ids across files).
+Partner load_partner_file(const std::string& path, bool resolve_secrets = true);
+
+// Parses an endpoint URL ("https://host[:port][/path][?query]", IPv6 hosts in
+// brackets); nullopt with `error` set when it is not one.
+std::optional<Endpoint> parse_endpoint(const std::string& url, std::string& error);
 
 }  // namespace crp::webhooks
