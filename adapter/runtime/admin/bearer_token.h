@@ -1,0 +1,29 @@
+// The shared secret that guards /v1: read once from a file, compared in
+// constant time so a timing probe learns nothing about its bytes.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace crp::admin {
+
+class BearerToken {
+ public:
+  BearerToken() = default;  // none configured: every request is refused
+  explicit BearerToken(std::string token) : token_(std::move(token)) {}
+
+  // The file's content without its trailing newline. Throws
+  // json::ConfigError naming `config_file`, `/admin/token_file` and the
+  // reason when the file cannot be read or holds no token.
+  static BearerToken from_file(const std::string& token_file, const std::string& config_file);
+
+  bool configured() const { return !token_.empty(); }
+  // True only for "Bearer <token>" with exactly this token.
+  bool accepts(std::string_view authorization_header) const;
+
+ private:
+  std::string token_;
+};
+
+}  // namespace crp::admin

@@ -1,0 +1,29 @@
+#include "adapter/runtime/admin/process_metrics.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+
+namespace crp::admin {
+
+void register_process_metrics(MetricsRegistry& metrics) {
+  Gauge& rss =
+      metrics.gauge("process_resident_memory_bytes", "Resident memory size in bytes").with({});
+  Gauge& start = metrics
+                     .gauge("process_start_time_seconds",
+                            "Start time of the process since the Unix epoch in seconds")
+                     .with({});
+  start.set(
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  metrics.on_scrape([&rss] {
+    // /proc/self/statm: size resident shared ... in pages.
+    std::ifstream statm("/proc/self/statm");
+    long size = 0, resident = 0;
+    if (statm >> size >> resident) {
+      rss.set(static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)));
+    }
+  });
+}
+
+}  // namespace crp::admin
