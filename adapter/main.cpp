@@ -2,6 +2,8 @@
 //   crp-adapter run --config FILE [--instance NAME]
 //   crp-adapter replay --config FILE --input EVENTS.jsonl [--until ISO8601]
 //   crp-adapter check-config --config FILE
+//   crp-adapter report --config FILE --from DATE --to DATE [--out DIR] [--input FACTS.jsonl]
+//   crp-adapter webhooks redeliver --config FILE --partner ID [--since ISO8601]
 //   crp-adapter schema NAME
 #include <boost/program_options.hpp>
 
@@ -10,9 +12,12 @@
 
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
+#include "adapter/runtime/kafka/json_log.h"
 #include "adapter/runtime/kafka/run_command.h"
 #include "adapter/runtime/replay.h"
+#include "adapter/runtime/report/report_command.h"
 #include "adapter/runtime/service_config.h"
+#include "adapter/runtime/webhooks/redelivery.h"
 
 namespace po = boost::program_options;
 
@@ -26,6 +31,11 @@ constexpr const char* kUsage =
     "  replay        --config FILE --input EVENTS.jsonl [--until ISO8601]\n"
     "                dry run: prints every record the service would produce\n"
     "  check-config  --config FILE   load and validate the configuration, then exit\n"
+    "  report        --config FILE --from DATE --to DATE [--out DIR] [--input FACTS.jsonl]\n"
+    "                report.html, report.csv, summary.csv of challenges closed in the period,\n"
+    "                from the facts topic (or from replay output / fact lines with --input)\n"
+    "  webhooks redeliver --config FILE --partner ID [--since ISO8601]\n"
+    "                re-queue a partner's dead-lettered webhook deliveries (same webhook-id)\n"
     "  schema        NAME            print an embedded JSON Schema (e.g. protocol.schema.json)\n";
 
 int replay_command(const po::variables_map& vm) {
@@ -66,30 +76,73 @@ int main(int argc, char** argv) {
       "input", po::value<std::string>(), "JSONL records, or - for stdin")(
       "until", po::value<std::string>(), "fire timers due up to this instant")(
       "name", po::value<std::string>(), "schema name")(
-      "instance", po::value<std::string>(), "run: instance name in transactional.id");
+      "instance", po::value<std::string>(), "run: instance name in transactional.id")(
+      "partner", po::value<std::string>(), "webhooks redeliver: partner id")(
+      "since", po::value<std::string>(), "webhooks redeliver: dead-lettered at or after (ISO 8601)")(
+      "from", po::value<std::string>(), "report: first closing date, YYYY-MM-DD")(
+      "to", po::value<std::string>(), "report: last closing date, YYYY-MM-DD")(
+      "out", po::value<std::string>()->default_value("."), "report: output directory");
   po::positional_options_description positional;
   positional.add("name", 1);
   po::variables_map vm;
+  // `webhooks redeliver`: a two-word command; its options follow the second word.
+  const bool webhooks = command == "webhooks";
+  if (webhooks && (argc < 3 || std::string(argv[2]) != "redeliver")) {
+    std::cerr << "crp-adapter: webhooks needs a subcommand: redeliver\n" << kUsage;
+    return 2;
+  }
+  const int skip = webhooks ? 2 : 1;
   try {
-    po::store(po::command_line_parser(argc - 1, argv + 1).options(options).positional(positional).run(), vm);
+    po::store(po::command_line_parser(argc - skip, argv + skip).options(options).positional(positional).run(), vm);
     po::notify(vm);
     if (command == "schema") {
       if (!vm.count("name")) throw po::error("schema needs a NAME");
       std::cout << crp::json::schema_text(vm["name"].as<std::string>());
       return 0;
     }
+    if (command == "report") {
+      if (!vm.count("from") || !vm.count("to")) throw po::error("report needs --from DATE --to DATE");
+      crp::report::ReportOptions o;
+      if (vm.count("config")) o.config_file = vm["config"].as<std::string>();
+      if (vm.count("input")) o.input = vm["input"].as<std::string>();
+      o.from = vm["from"].as<std::string>();
+      o.to = vm["to"].as<std::string>();
+      o.out_dir = vm["out"].as<std::string>();
+      return crp::report::run_report(o, std::cout, std::cerr);
+    }
     if (!vm.count("config")) throw po::error(command + " needs --config FILE");
     if (command == "run") {
-      crp::ServiceConfig config = crp::load_service_config(vm["config"].as<std::string>());
-      return crp::kafka::run_service(config,
-                                     vm.count("instance") ? vm["instance"].as<std::string>() : "");
+      // The service logs JSON lines only, its refusal to start included.
+      try {
+        crp::ServiceConfig config =
+            crp::load_service_config(vm["config"].as<std::string>(), crp::Secrets::resolve);
+        return crp::kafka::run_service(
+            config, vm.count("instance") ? vm["instance"].as<std::string>() : "");
+      } catch (const crp::json::ConfigError& e) {
+        crp::kafka::log(crp::kafka::LogLevel::error, "configuration error",
+                        {{"file", e.file()}, {"pointer", e.pointer()}, {"reason", e.reason()}});
+        return 3;
+      }
     }
     if (command == "replay") {
       if (!vm.count("input")) throw po::error("replay needs --input FILE");
       return replay_command(vm);
     }
-    if (command == "check-config") {
+    if (webhooks) {
+      if (!vm.count("partner")) throw po::error("webhooks redeliver needs --partner ID");
+      crp::webhooks::RedeliverOptions options{vm["partner"].as<std::string>(), std::nullopt};
+      if (vm.count("since")) {
+        options.since = crp::parse_iso8601(vm["since"].as<std::string>());
+        if (!options.since) {
+          std::cerr << "crp-adapter: --since is not an ISO 8601 instant with offset (e.g. 2027-01-31T00:00:00Z)\n";
+          return 2;
+        }
+      }
       crp::ServiceConfig config = crp::load_service_config(vm["config"].as<std::string>());
+      return crp::webhooks::redeliver(config, options, std::cout, std::cerr);
+    }
+    if (command == "check-config") {
+      crp::ServiceConfig config = crp::load_service_config(vm["config"].as<std::string>(), crp::Secrets::resolve);
       std::cout << "ok: " << config.protocols->all().size() << " protocols\n";
       return 0;
     }

@@ -20,11 +20,22 @@ namespace crp::connectors {
 // about challenges, e.g. an unrelated CDC table: dropped, not dead-lettered),
 // or an error naming the field and the rule (dead-lettered).
 struct SourceResult {
+  // A constructor rather than an aggregate: connectors write {event, error, dropped}.
+  SourceResult(std::optional<InboundEvent> e = std::nullopt, EventError err = {}, bool drop = false,
+               std::optional<Instant> at = std::nullopt)
+      : event(std::move(e)), error(std::move(err)), dropped(drop), occurred_at(at) {}
+
   std::optional<InboundEvent> event;
   EventError error;  // set when !event && !dropped
   bool dropped = false;
+  // When the record says it happened, if the connector read that far (also for
+  // drops and errors): see SourceConnector::reads_state.
+  std::optional<Instant> occurred_at;
 
-  static SourceResult ok(InboundEvent e) { return {std::move(e), {}, false}; }
+  static SourceResult ok(InboundEvent e) {
+    Instant at = e.occurred_at;
+    return {std::move(e), {}, false, at};
+  }
   static SourceResult drop() { return {std::nullopt, {}, true}; }
   static SourceResult fail(std::string error_class, std::string message) {
     return {std::nullopt, {std::move(error_class), std::move(message)}, false};
@@ -37,12 +48,19 @@ class SourceConnector {
   // `state` is read-only: case systems record "Stage 2" without saying whether
   // the challenge is new, so a mapper may look at what is already open.
   virtual SourceResult map(const Record& record, const Engine& state) const = 0;
+  // True when map() decides from `state` (raise or escalate, current stage):
+  // with the event clock the processor first fires the deadlines that passed
+  // before the record's occurred_at, then maps it again on the state they left.
+  virtual bool reads_state() const { return false; }
 };
 
 // Builds the connector named in an `inputs[]` entry of the service config.
 // `options` is that entry (its connector-specific members), `config_dir` the
-// directory of the config file for relative paths. Throws json::ConfigError.
+// directory of the config file for relative paths. `protocols` are the loaded
+// protocols (case systems record stage labels, which connectors map to stage
+// ids). Throws json::ConfigError.
 std::shared_ptr<const SourceConnector> make_source(const std::string& connector, const rapidjson::Value& options,
-                                                   const std::string& config_file, const std::string& pointer);
+                                                   const std::string& config_file, const std::string& pointer,
+                                                   std::shared_ptr<const ProtocolSet> protocols);
 
 }  // namespace crp::connectors

@@ -50,6 +50,8 @@ struct Challenge {
   bool immediate_risk = false;
   std::string source_system = "canonical";
   std::map<std::string, std::string> contact_emails;  // role -> email
+  std::string team;      // directory lookups (connectors/email/role_directory.h)
+  std::string locality;
 
   std::string stage;  // empty while only watching a step-down
   Phase phase = Phase::awaiting_response;

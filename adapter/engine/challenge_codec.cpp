@@ -72,6 +72,9 @@ std::string encode_challenge(const Challenge& c) {
   w.StartObject();
   for (const auto& [role, email] : c.contact_emails) kv(w, role.c_str(), email);
   w.EndObject();
+  // Optional and written only when set: older records without them decode the same.
+  if (!c.team.empty()) kv(w, "team", c.team);
+  if (!c.locality.empty()) kv(w, "locality", c.locality);
   kv(w, "stage", c.stage);
   kv(w, "phase", to_string(c.phase));
   kv_time(w, "stage_started_at", c.stage_started_at);
@@ -133,6 +136,8 @@ std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& e
       if (m->value.IsString()) c.contact_emails.emplace(m->name.GetString(), m->value.GetString());
     }
   }
+  c.team = s(d, "team");
+  c.locality = s(d, "locality");
   c.stage = s(d, "stage");
   auto phase = phase_from_string(s(d, "phase"));
   if (!phase || c.id.empty()) {

@@ -1,6 +1,7 @@
 #include "adapter/engine/engine.h"
 
 #include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 namespace crp {
@@ -186,6 +187,8 @@ class Engine::Step {
     c_.immediate_risk = e.immediate_risk;
     c_.source_system = e.source_system;
     c_.contact_emails = e.contact_emails;
+    c_.team = e.team;
+    c_.locality = e.locality;
     c_.opened_at = e.occurred_at;
   }
 
@@ -495,6 +498,11 @@ void Engine::advance_to(Instant now, Effects& out) {
 
 void Engine::fire(TimerQueue::Slot slot, Instant due, Instant now, Effects& out) {
   Challenge& c = slots_[slot];
+  if (c.closed()) {  // its retention ran out: forget it, tombstone its state
+    forgotten_.push_back(c.id);
+    drop(c.id);
+    return;
+  }
   const ProtocolRuntime* rt = protocols_->find(c.protocol);
   if (!rt) throw std::logic_error("challenge " + c.id + " runs under a protocol no longer loaded");
   // A deadline that passed while nobody was looking (late event, restart) is
@@ -544,6 +552,8 @@ std::vector<std::string> Engine::take_dirty() {
     if (!slots_[s].id.empty()) ids.push_back(slots_[s].id);
   }
   dirty_.clear();
+  std::move(forgotten_.begin(), forgotten_.end(), std::back_inserter(ids));
+  forgotten_.clear();
   return ids;
 }
 
@@ -571,7 +581,14 @@ TimerQueue::Slot Engine::slot_for(const std::string& id, bool mark_dirty) {
 }
 
 void Engine::sync_timer(TimerQueue::Slot slot) {
-  if (auto next = slots_[slot].next_deadline()) {
+  const Challenge& c = slots_[slot];
+  if (c.closed() && closed_retention_.count() > 0) {
+    // Closing is the last lifecycle entry of the history.
+    const Instant closed_at = c.history.empty() ? c.last_event_at : c.history.back().at;
+    timers_.set(slot, (closed_at + closed_retention_).time_since_epoch().count());
+    return;
+  }
+  if (auto next = c.next_deadline()) {
     timers_.set(slot, next->time_since_epoch().count());
   } else {
     timers_.cancel(slot);

@@ -66,6 +66,8 @@ std::optional<InboundEvent> parse_canonical(const rapidjson::Value& doc, EventEr
   e.to_stage = get(doc, "to_stage");
   e.track = get(doc, "track");
   e.agency = get(doc, "agency");
+  e.team = get(doc, "team");
+  e.locality = get(doc, "locality");
   e.approved_by = get(doc, "approved_by");
   e.duty = get(doc, "duty");
   if (doc.HasMember("categories")) {

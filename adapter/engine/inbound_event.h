@@ -53,6 +53,8 @@ struct InboundEvent {
   std::optional<bool> cin_plan_evidenced;
   bool exemplary = false;
   std::map<std::string, std::string> contact_emails;  // role -> email (names are dropped)
+  std::string team;      // the child's allocated team: picks role mailboxes in the directory
+  std::string locality;  // the team's locality, when the event says so
   std::string source_system = "canonical";
 };
 

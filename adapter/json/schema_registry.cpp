@@ -84,16 +84,14 @@ std::string describe(const std::string& keyword, const rapidjson::Value* rule, c
   return "fails schema keyword '" + keyword + "'";
 }
 
-std::string unescape_fragment(const rapidjson::StringBuffer& b) {
-  // StringifyUriFragment percent-encodes; we print plain JSON pointers.
-  std::string in(b.GetString(), b.GetSize()), out;
-  for (std::size_t i = (in.rfind('#', 0) == 0 ? 1 : 0); i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size()) {
-      out += static_cast<char>(std::stoi(in.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += in[i];
-    }
+// Plain JSON pointer text from the pointer's tokens. Not Stringify(UriFragment):
+// on a member name that is not valid UTF-8, RapidJSON 1.1's Stringify reads past
+// the token's end (heap overflow found by tests/fuzz/fuzz_protocol_loader).
+template <typename P>
+std::string pointer_text(const P& p) {
+  std::string out;
+  for (std::size_t i = 0; i < p.GetTokenCount(); ++i) {
+    out = pointer_append(out, std::string_view(p.GetTokens()[i].name, p.GetTokens()[i].length));
   }
   return out;
 }
@@ -108,13 +106,11 @@ std::optional<SchemaViolation> validate(const std::string& name, const rapidjson
   if (doc.Accept(validator)) return std::nullopt;
 
   SchemaViolation v;
-  rapidjson::StringBuffer where, rule_at;
-  validator.GetInvalidDocumentPointer().StringifyUriFragment(where);
-  validator.GetInvalidSchemaPointer().StringifyUriFragment(rule_at);
-  v.document_pointer = unescape_fragment(where);
+  v.document_pointer = pointer_text(validator.GetInvalidDocumentPointer());
+  const std::string rule_at = pointer_text(validator.GetInvalidSchemaPointer());
   v.keyword = validator.GetInvalidSchemaKeyword();
-  const rapidjson::Value* rule = rapidjson::Pointer(unescape_fragment(rule_at).c_str()).Get(it->second.source);
-  const rapidjson::Value* node = rapidjson::Pointer(v.document_pointer.c_str()).Get(doc);
+  const rapidjson::Value* rule = rapidjson::Pointer(rule_at.data(), rule_at.size()).Get(it->second.source);
+  const rapidjson::Value* node = rapidjson::Pointer(v.document_pointer.data(), v.document_pointer.size()).Get(doc);
   v.message = describe(v.keyword, rule, node, v.document_pointer);
   return v;
 }

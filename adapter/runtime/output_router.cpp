@@ -7,6 +7,7 @@
 
 #include "connectors/casenotes/case_note.h"
 #include "connectors/email/notify_email.h"
+#include "connectors/facts/fact_mapping.h"
 
 namespace crp {
 namespace {
@@ -68,12 +69,12 @@ void OutputRouter::route(const Effect& e, const Engine& engine, const Record* in
                        {"content-type", "application/json"}};
           copy_trace(input, r);
           out.push_back(std::move(r));
+          if (what.type == "challenge.closed") route_fact(e, engine, out);
         } else if constexpr (std::is_same_v<T, NotificationDecision>) {
           const Challenge* c = engine.find(e.challenge_id);
-          static const std::map<std::string, std::string> kNone;
           std::vector<connectors::email::EmailRecord> emails;
           std::vector<connectors::email::Unresolved> unresolved;
-          connectors::email::map(e, what, config_, c ? c->contact_emails : kNone, emails, unresolved);
+          connectors::email::map(e, what, config_, c, emails, unresolved);
           for (auto& m : emails) {
             Record r{config_.topics.email, e.challenge_id, {}, std::move(m.value)};
             copy_trace(input, r);
@@ -88,7 +89,8 @@ void OutputRouter::route(const Effect& e, const Engine& engine, const Record* in
           }
         } else if constexpr (std::is_same_v<T, CaseNoteDecision>) {
           const ProtocolRuntime* rt = config_.protocols->find(e.protocol);
-          Record r{config_.topics.casenotes, e.challenge_id, {}, connectors::casenotes::map(e, what, rt->protocol)};
+          Record r{config_.topics.casenotes, e.challenge_id, {},
+                   connectors::casenotes::map(e, what, rt->protocol, engine.find(e.challenge_id))};
           copy_trace(input, r);
           out.push_back(std::move(r));
         } else if constexpr (std::is_same_v<T, PartnerDecision>) {
@@ -115,6 +117,21 @@ void OutputRouter::route(const Effect& e, const Engine& engine, const Record* in
         }
       },
       e.what);
+}
+
+// The board report's fact, in the same transaction as the challenge.closed
+// event (the engine already holds the closed challenge with its history).
+void OutputRouter::route_fact(const Effect& e, const Engine& engine,
+                              std::vector<Record>& out) const {
+  const Challenge* c = engine.find(e.challenge_id);
+  const ProtocolRuntime* rt = config_.protocols->find(e.protocol);
+  if (!c || !rt) return;
+  if (auto fact = connectors::facts::fact_of(*c, *rt)) {
+    out.push_back(Record{config_.topics.facts,
+                         e.challenge_id,
+                         {{"content-type", "application/json"}},
+                         connectors::facts::to_json(*fact)});
+  }
 }
 
 Record OutputRouter::dead_letter(const Record& input, const std::string& error_class, const std::string& message) const {

@@ -26,6 +26,8 @@ class OutputRouter {
   Record dead_letter(const Record& input, const std::string& error_class, const std::string& message) const;
 
  private:
+  void route_fact(const Effect& closed, const Engine& engine, std::vector<Record>& out) const;
+
   const ServiceConfig& config_;
 };
 

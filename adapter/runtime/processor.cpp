@@ -19,6 +19,14 @@ void Processor::apply(const Record& in, const std::optional<Instant>& wall, std:
     return;
   }
   connectors::SourceResult mapped = input->source->map(in, engine_);
+  if (!wall && input->source->reads_state() && mapped.occurred_at && *mapped.occurred_at > clock_) {
+    // A deadline passed before this record (e.g. an automatic escalation) may
+    // change what it means: "Stage 2 recorded" is nothing new once the timer
+    // has escalated to Stage 2. Fire those deadlines, then map it again.
+    advance_to(*mapped.occurred_at - std::chrono::milliseconds(1), out);
+    clock_ = *mapped.occurred_at;
+    mapped = input->source->map(in, engine_);
+  }
   if (mapped.dropped) return;
   if (!mapped.event) {
     out.push_back({router_.dead_letter(in, mapped.error.error_class, mapped.error.message), wall.value_or(clock_)});

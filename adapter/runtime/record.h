@@ -22,6 +22,7 @@ struct Record {
   std::string value;
   std::int32_t partition = -1;
   std::int64_t offset = -1;
+  bool null_value = false;  // a tombstone: compaction deletes the key (last: aggregate inits)
 
   const std::string* header(const std::string& k) const {
     for (const auto& h : headers) {

@@ -9,6 +9,7 @@
 
 #include "adapter/json/json.h"
 #include "adapter/runtime/processor.h"
+#include "connectors/webhooks/delivery.h"
 
 namespace crp {
 namespace {
@@ -72,11 +73,23 @@ void print(const Output& o, std::ostream& out) {
   out.put('\n');
 }
 
+// The webhook calls an outbox record causes, one line per subscribed partner
+// (SPEC: "webhook calls appear with topic webhook:<partner-id>"): the body
+// each partner would receive, after its allowlist.
+void print_webhook_calls(const ServiceConfig& config, const Output& o, std::ostream& out) {
+  if (o.record.topic != config.topics.partner_outbox || !config.webhooks.partners) return;
+  for (const webhooks::Delivery& d : webhooks::fan_out(o.record.value, *config.webhooks.partners, config.source)) {
+    Output call{Record{"webhook:" + d.partner_id, d.challenge_id, {}, d.body}, o.at};
+    print(call, out);
+  }
+}
+
 }  // namespace
 
 ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& out, std::ostream& err,
                    std::optional<Instant> until) {
   Engine engine(config.protocols);
+  engine.set_closed_retention(config.closed_retention);
   Processor processor(config, engine);
   ReplayStats stats;
   std::vector<Output> outputs;
@@ -84,6 +97,7 @@ ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& 
     for (const auto& o : outputs) {
       if (o.record.topic == config.topics.dlq) ++stats.dead_lettered;
       print(o, out);
+      print_webhook_calls(config, o, out);
     }
     stats.outputs += outputs.size();
     outputs.clear();

@@ -21,9 +21,69 @@ void read_strings(const rapidjson::Value& o, std::map<std::string, std::string>&
   for (auto m = o.MemberBegin(); m != o.MemberEnd(); ++m) into[m->name.GetString()] = m->value.GetString();
 }
 
+// "HOST:PORT" or "[V6]:PORT"; the schema checks the shape, this the numbers.
+void read_admin(const std::string& path, const std::filesystem::path& base,
+                const rapidjson::Value& a, AdminSettings& into) {
+  into.enabled = true;
+  if (a.HasMember("bind")) {
+    const std::string bind = a["bind"].GetString();
+    const auto colon = bind.rfind(':');
+    std::string host = colon == std::string::npos ? "" : bind.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+      host = host.substr(1, host.size() - 2);
+    const std::string port = colon == std::string::npos ? "" : bind.substr(colon + 1);
+    char* end = nullptr;
+    const long number = port.empty() ? -1 : std::strtol(port.c_str(), &end, 10);
+    if (host.empty() || number < 0 || number > 65535 || *end != '\0') {
+      throw ConfigError(path, "/admin/bind",
+                        "'" + bind + "' is not HOST:PORT with a port from 0 to 65535");
+    }
+    into.host = host;
+    into.port = static_cast<std::uint16_t>(number);
+  }
+  if (a.HasMember("token_file")) into.token_file = resolve(base, a["token_file"].GetString());
+  if (a.HasMember("max_request_bytes")) into.max_request_bytes = a["max_request_bytes"].GetUint();
+  if (a.HasMember("rate_limit_per_s")) into.rate_limit_per_s = a["rate_limit_per_s"].GetInt();
+}
+
+// `directory.file` (schemas/directory.schema.json), then the inline `roles`
+// as extra defaults; template keys checked against the loaded protocols.
+void load_directory(const rapidjson::Value& d, const std::filesystem::path& base, ServiceConfig& c) {
+  if (d.HasMember("file")) {
+    std::string file = resolve(base, d["file"].GetString());
+    rapidjson::Document dir = json::parse_file(file);
+    if (auto v = json::validate("directory.schema.json", dir)) throw ConfigError(file, v->document_pointer, v->message);
+    c.directory = connectors::email::RoleDirectory::from_json(dir, file);
+  }
+  if (d.HasMember("roles")) {
+    std::map<std::string, std::string> roles;
+    read_strings(d["roles"], roles);
+    c.directory.add_defaults(roles);
+  }
+}
+
+// "kind", "protocol.kind" or "protocol.stage.kind": a template for a protocol
+// or stage that is not loaded would silently never be used.
+void check_template_keys(const rapidjson::Value& templates, const std::string& path, const ProtocolSet& protocols) {
+  for (auto m = templates.MemberBegin(); m != templates.MemberEnd(); ++m) {
+    std::string key = m->name.GetString();
+    std::string at = json::pointer_append("/email/templates", key);
+    auto first = key.find('.');
+    if (first == std::string::npos) continue;
+    const ProtocolRuntime* rt = protocols.find(key.substr(0, first));
+    if (!rt) throw ConfigError(path, at, "no loaded protocol '" + key.substr(0, first) + "'");
+    auto second = key.find('.', first + 1);
+    if (second == std::string::npos) continue;
+    std::string stage = key.substr(first + 1, second - first - 1);
+    if (!rt->protocol.stage(stage)) {
+      throw ConfigError(path, at, "protocol " + rt->protocol.id + " has no stage '" + stage + "'");
+    }
+  }
+}
+
 }  // namespace
 
-ServiceConfig load_service_config(const std::string& path) {
+ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
   rapidjson::Document doc = json::parse_file(path);
   if (auto v = json::validate("service-config.schema.json", doc)) {
     throw ConfigError(path, v->document_pointer, v->message);
@@ -62,7 +122,7 @@ ServiceConfig load_service_config(const std::string& path) {
     const rapidjson::Value& in = doc["inputs"][i];
     const std::string connector = in["connector"].GetString();
     c.inputs.push_back({in["topic"].GetString(), connector,
-                        connectors::make_source(connector, in, path, "/inputs/" + std::to_string(i))});
+                        connectors::make_source(connector, in, path, "/inputs/" + std::to_string(i), protocols)});
   }
   if (doc.HasMember("topics")) {
     const auto& t = doc["topics"];
@@ -75,15 +135,28 @@ ServiceConfig load_service_config(const std::string& path) {
     set("partner_outbox", c.topics.partner_outbox);
     set("dlq", c.topics.dlq);
     set("changelog", c.topics.changelog);
+    set("facts", c.topics.facts);
+  }
+  if (doc.HasMember("webhooks")) {
+    const auto& w = doc["webhooks"];
+    if (w.HasMember("partners")) {
+      c.webhooks.partners_dir = resolve(base, w["partners"].GetString());
+      c.webhooks.partners = std::make_shared<const webhooks::PartnerRegistry>(
+          webhooks::load_partners(c.webhooks.partners_dir, secrets == Secrets::resolve));
+    }
+    if (w.HasMember("pending_topic")) c.webhooks.pending_topic = w["pending_topic"].GetString();
+    if (w.HasMember("operations_topic")) c.webhooks.operations_topic = w["operations_topic"].GetString();
+    if (w.HasMember("enabled")) c.webhooks.enabled = w["enabled"].GetBool();
   }
   if (doc.HasMember("email")) {
     const auto& e = doc["email"];
-    if (e.HasMember("templates")) read_strings(e["templates"], c.email_templates);
+    if (e.HasMember("templates")) {
+      check_template_keys(e["templates"], path, *protocols);
+      read_strings(e["templates"], c.email_templates);
+    }
     if (e.HasMember("case_link")) c.case_link = e["case_link"].GetString();
   }
-  if (doc.HasMember("directory") && doc["directory"].HasMember("roles")) {
-    read_strings(doc["directory"]["roles"], c.role_emails);
-  }
+  if (doc.HasMember("directory")) load_directory(doc["directory"], base, c);
   if (doc.HasMember("kafka")) {
     for (auto m = doc["kafka"].MemberBegin(); m != doc["kafka"].MemberEnd(); ++m) {
       std::string key = m->name.GetString();
@@ -101,9 +174,12 @@ ServiceConfig load_service_config(const std::string& path) {
       }
     }
   }
+  if (doc.HasMember("admin")) read_admin(path, base, doc["admin"], c.admin);
   if (doc.HasMember("runtime")) {
     const auto& r = doc["runtime"];
     if (r.HasMember("commit_interval_ms")) c.commit_interval_ms = r["commit_interval_ms"].GetInt();
+    if (r.HasMember("closed_retention_days"))
+      c.closed_retention = std::chrono::hours(24 * r["closed_retention_days"].GetInt());
     if (r.HasMember("max_batch")) c.max_batch = r["max_batch"].GetInt();
     if (r.HasMember("create_topics")) c.create_topics = r["create_topics"].GetBool();
     if (r.HasMember("group_id")) c.group_id = r["group_id"].GetString();

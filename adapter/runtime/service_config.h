@@ -2,13 +2,17 @@
 // protocols run, where inputs come from, where outputs go.
 #pragma once
 
+#include <cstdint>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "adapter/engine/protocol_set.h"
+#include "connectors/email/role_directory.h"
 #include "connectors/source.h"
+#include "connectors/webhooks/partner.h"
 
 namespace crp {
 
@@ -19,6 +23,28 @@ struct Topics {
   std::string partner_outbox = "crp.partners.outbox";
   std::string dlq = "crp.dlq";
   std::string changelog = "crp.state.changelog";
+  std::string facts = "crp.facts";  // closed-challenge facts for the board report
+};
+
+// Partner webhooks (the `webhooks` block; docs/decisions/0010).
+struct WebhookSettings {
+  std::shared_ptr<const webhooks::PartnerRegistry> partners;  // null: no `webhooks.partners`
+  std::string partners_dir;
+  std::string pending_topic = "crp.partners.pending";
+  std::string operations_topic = "crp.operations";
+  bool enabled = true;  // false: `run` calls no partner; replay still prints the calls
+  bool dispatching() const { return enabled && partners && !partners->partners.empty(); }
+};
+
+// The admin HTTP server (the `admin` block; docs/decisions/0018). Absent
+// block: no server (replay, check-config and older configs need none).
+struct AdminSettings {
+  bool enabled = false;
+  std::string host = "0.0.0.0";  // from `bind`, "HOST:PORT"; port 0 = any free port (tests)
+  std::uint16_t port = 8080;
+  std::string token_file;  // resolved path; read at startup. Empty: every /v1 call is refused
+  std::size_t max_request_bytes = 8192;
+  int rate_limit_per_s = 20;  // per client address; bursts up to twice that
 };
 
 struct Input {
@@ -33,9 +59,12 @@ struct ServiceConfig {
   std::shared_ptr<const ProtocolSet> protocols;
   std::vector<Input> inputs;
   Topics topics;
-  std::map<std::string, std::string> email_templates;  // template key -> Notify template id
-  std::string case_link;                               // "{case_id}" replaced
-  std::map<std::string, std::string> role_emails;      // role -> mailbox
+  WebhookSettings webhooks;
+  AdminSettings admin;
+  // Notify template id by "protocol.stage.kind", "protocol.kind" or "kind" (most specific wins).
+  std::map<std::string, std::string> email_templates;
+  std::string case_link;                       // "{case_id}" replaced
+  connectors::email::RoleDirectory directory;  // role -> mailbox by team / locality / default
   std::map<std::string, std::string> kafka;            // secrets already resolved
   int commit_interval_ms = 100;
   int max_batch = 1000;
@@ -43,10 +72,14 @@ struct ServiceConfig {
   std::string group_id = "crp-adapter";
   std::string transactional_id_prefix = "crp-adapter";
   bool event_clock = false;  // runtime.clock == "event"
+  std::chrono::milliseconds closed_retention{std::chrono::hours(24 * 30)};  // runtime.closed_retention_days
 };
 
 // Loads, validates and resolves the whole configuration, protocols included.
 // Throws json::ConfigError naming the file, the JSON pointer and the reason.
-ServiceConfig load_service_config(const std::string& path);
+// Partner signing keys are read only where they are used: `run` and
+// `check-config` ask for them; replay, report and the tests do not sign.
+enum class Secrets { resolve, skip };
+ServiceConfig load_service_config(const std::string& path, Secrets secrets = Secrets::skip);
 
 }  // namespace crp

@@ -1,11 +1,18 @@
 // Sink connector: notification decisions -> one GOV.UK Notify "send an email"
-// record per recipient ({template_id, email_address, personalisation, reference}).
-// Personalisation carries references, stage and dates only: never a child's name.
+// record per recipient address ({template_id, email_address, personalisation,
+// reference}). See docs/connectors.md and docs/decisions/0013.
+//
+// Personalisation is a fixed allowlist: case_reference (the case-system id),
+// protocol (its title), stage_label, recipient_role (the role's title), copy,
+// reason (a sentence the engine builds from stage labels and dates only),
+// due_date (local date) and link (email.case_link with {case_id}). Never a
+// child's name: names are dropped when events are mapped and not kept in state.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "adapter/engine/challenge.h"
 #include "adapter/engine/effect.h"
 #include "adapter/runtime/service_config.h"
 
@@ -20,9 +27,18 @@ struct Unresolved {
   std::string role;  // no address on the event nor in the directory
 };
 
-// Addresses come from the challenge's contacts first, then the directory.
+// The Notify template id for a decision: "protocol.stage.kind", then
+// "protocol.kind", then "kind"; "crp:<kind>" (visibly unconfigured) otherwise.
+std::string template_id(const ServiceConfig& config, const std::string& protocol,
+                        const std::string& stage, const std::string& kind);
+
+// Addresses come from the challenge's contacts first, then the directory (the
+// challenge's team, then locality, then the default). One record per distinct
+// address: a mailbox that serves two roles gets one email, addressed as the
+// first role ("to" before "cc"). `challenge` may be null (then the directory's
+// defaults apply).
 void map(const Effect& effect, const NotificationDecision& n, const ServiceConfig& config,
-         const std::map<std::string, std::string>& contact_emails, std::vector<EmailRecord>& out,
+         const Challenge* challenge, std::vector<EmailRecord>& out,
          std::vector<Unresolved>& unresolved);
 
 }  // namespace crp::connectors::email

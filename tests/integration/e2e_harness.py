@@ -24,7 +24,8 @@ from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, C
 REPO = Path(__file__).resolve().parents[2]
 KAFKA_LOCAL = REPO / "scripts" / "kafka-local"
 INPUT = "crp.commands"
-OUTPUTS = ["crp.escalations", "crp.notifications.email", "crp.casenotes", "crp.partners.outbox", "crp.dlq"]
+OUTPUTS = ["crp.escalations", "crp.notifications.email", "crp.casenotes", "crp.partners.outbox", "crp.facts",
+           "crp.dlq"]
 CHANGELOG = "crp.state.changelog"
 GROUP = "crp-adapter"
 BIG = 16 * 1024 * 1024  # max.message.bytes of the input and DLQ topics
@@ -45,12 +46,23 @@ def arguments(description, port):
 class Broker:
     """scripts/kafka-local on its own port and data directory, fresh each run."""
 
-    def __init__(self, port):
+    def __init__(self, port, secure=False, version=None):
+        """secure: also SSL on port+2 and SASL_SSL (SCRAM-SHA-512) on port+3
+        (see secure_info); version: another Apache Kafka than kafka-local's."""
         self.port = port
         self.data = REPO / ".kafka" / f"e2e-{port}"
         self.env = dict(os.environ, KAFKA_PORT=str(port), KAFKA_CONTROLLER_PORT=str(port + 1),
                         KAFKA_DATA=str(self.data))
+        if secure:
+            self.env["KAFKA_SECURE"] = "1"
+        if version:
+            self.env["KAFKA_VERSION"] = version
         self.bootstrap = f"127.0.0.1:{port}"
+
+    def secure_info(self):
+        """`kafka-local secure-info`: the secured listeners, CA file and SCRAM user."""
+        out = self._kl("secure-info", stdout=subprocess.PIPE).stdout
+        return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
     def _kl(self, *args, **kw):
         return subprocess.run([str(KAFKA_LOCAL), *args], env=self.env, check=True, text=True, **kw)
@@ -87,10 +99,15 @@ def write_config(path, bootstrap, runtime, kafka=None, **sections):
     base = REPO / "config"
     config["calendar"]["file"] = str(base / config["calendar"]["file"])
     config["protocols"] = [str(base / p) for p in config["protocols"]]
+    if "file" in config.get("directory", {}):
+        config["directory"]["file"] = str(base / config["directory"]["file"])
     # A killed member must leave the group quickly for the restarted one.
     config["kafka"] = {"bootstrap.servers": bootstrap, "session.timeout.ms": "6000",
                        "heartbeat.interval.ms": "1000", **(kafka or {})}
     config["runtime"] = runtime
+    if "admin" in config:  # every test's adapter on any free port, never the default 8080
+        config["admin"] = {**config["admin"], "bind": "127.0.0.1:0"}
+    config.pop("webhooks", None)  # partners only where a test runs a receiver (passes webhooks=...)
     config.update(sections)
     Path(path).write_text(json.dumps(config, indent=2))
     return str(path)

@@ -6,10 +6,15 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE=${CRP_CACHE:-$REPO/.cache}
 CONFLUENT_KAFKA_VERSION=${CONFLUENT_KAFKA_VERSION:-2.16.1}
+# The independent Standard Webhooks verifier of the webhook tests.
+STANDARDWEBHOOKS_VERSION=${STANDARDWEBHOOKS_VERSION:-1.1.0}
+# The independent Prometheus text-format parser of the admin API test.
+PROMETHEUS_CLIENT_VERSION=${PROMETHEUS_CLIENT_VERSION:-0.21.1}
 VENV=$CACHE/venv-kafka-e2e
-if ! "$VENV/bin/python" -c "import confluent_kafka" 2>/dev/null; then
-  python3 -m venv "$VENV" >&2
-  "$VENV/bin/pip" install -q --disable-pip-version-check "confluent-kafka==$CONFLUENT_KAFKA_VERSION" >&2
+if ! "$VENV/bin/python" -c "import confluent_kafka, standardwebhooks, prometheus_client" 2>/dev/null; then
+  [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV" >&2
+  "$VENV/bin/pip" install -q --disable-pip-version-check "confluent-kafka==$CONFLUENT_KAFKA_VERSION" \
+    "standardwebhooks==$STANDARDWEBHOOKS_VERSION" "prometheus-client==$PROMETHEUS_CLIENT_VERSION" >&2
 fi
 test=$1; shift
 exec "$VENV/bin/python" "$test" "$@"

@@ -39,7 +39,8 @@ ChangelogRestorer::~ChangelogRestorer() {
   if (end_reader_) end_reader_->close();
 }
 
-void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines) {
+void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
+                                const std::function<void()>& between_reads) {
   if (engines.empty()) return;
   const auto started = std::chrono::steady_clock::now();
   const std::string& topic = config_.topics.changelog;
@@ -82,6 +83,7 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines) 
                                  " did not reach their committed end within " +
                                  std::to_string(kRestoreTimeout.count()) + " s");
       }
+      if (between_reads) between_reads();
       MessagePtr msg(consumer_->consume(200));
       const std::int32_t partition = msg->partition();
       switch (msg->err()) {

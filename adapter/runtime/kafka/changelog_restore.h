@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 
 #include "adapter/engine/engine.h"
@@ -21,7 +22,10 @@ class ChangelogRestorer {
   ~ChangelogRestorer();
 
   // engines: changelog partition -> the (empty) engine to fill.
-  void restore(const std::map<std::int32_t, Engine*>& engines);
+  // between_reads: called after every read (or wait of at most 200 ms), so
+  // the caller's thread can answer health checks during a long restore.
+  void restore(const std::map<std::int32_t, Engine*>& engines,
+               const std::function<void()>& between_reads = {});
 
  private:
   const ServiceConfig& config_;

@@ -2,6 +2,8 @@
 // callback, on the service's thread inside consume()).
 #include "adapter/runtime/kafka/exactly_once_service.h"
 
+#include <thread>
+
 #include "adapter/runtime/kafka/json_log.h"
 
 namespace crp::kafka {
@@ -25,6 +27,7 @@ void ExactlyOnceService::rebalance_cb(RdKafka::KafkaConsumer*, RdKafka::ErrorCod
       return;
     }
     if (err == RdKafka::ERR__ASSIGN_PARTITIONS) {
+      assignment_received_ = true;
       on_assign(partitions);
     } else {
       if (err != RdKafka::ERR__REVOKE_PARTITIONS)
@@ -85,6 +88,7 @@ void ExactlyOnceService::on_revoke(std::vector<RdKafka::TopicPartition*>& partit
     // The partitions kept must forget the aborted batch too.
     producer_.abort();
     ++counts_.aborts;
+    metrics_.aborts->inc();
     rewind_and_rebuild();
   }
   unassign(partitions);
@@ -103,7 +107,24 @@ void ExactlyOnceService::drop_unowned_tasks() {
 void ExactlyOnceService::restore(const std::vector<std::int32_t>& partitions) {
   std::map<std::int32_t, Engine*> engines;
   for (std::int32_t p : partitions) engines[p] = &tasks_.at(p)->engine;
-  restorer_.restore(engines);
+  // Until they are back, these partitions make /readyz answer 503 and are
+  // hidden from /v1 (their engines are half filled).
+  restoring_.insert(partitions.begin(), partitions.end());
+  struct Done {
+    std::set<std::int32_t>& restoring;
+    const std::vector<std::int32_t>& partitions;
+    ~Done() {
+      for (std::int32_t p : partitions) restoring.erase(p);
+    }
+  } done{restoring_, partitions};
+  if (restore_delay_.count() > 0 && !partitions.empty()) {  // test-only
+    const auto until = std::chrono::steady_clock::now() + restore_delay_;
+    while (std::chrono::steady_clock::now() < until) {
+      idle();
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  restorer_.restore(engines, [this] { idle(); });
 }
 
 }  // namespace crp::kafka

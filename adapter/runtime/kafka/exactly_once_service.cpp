@@ -43,7 +43,8 @@ Record to_record(RdKafka::Message& m) {
 }  // namespace
 
 ExactlyOnceService::ExactlyOnceService(const ServiceConfig& config, boost::asio::io_context& io,
-                                       std::string transactional_id)
+                                       std::string transactional_id,
+                                       admin::MetricsRegistry& metrics)
     : config_(config),
       io_(io),
       producer_(config, std::move(transactional_id)),
@@ -59,11 +60,17 @@ ExactlyOnceService::ExactlyOnceService(const ServiceConfig& config, boost::asio:
   if (const char* offset = std::getenv("CRP_TEST_CLOCK_OFFSET_SECONDS")) {
     clock_offset_ = std::chrono::seconds(std::atoll(offset));
   }
-  if (abort_every_ > 0 || clock_offset_.count() != 0) {
+  // And hold every restore back, to observe /readyz answering 503 meanwhile.
+  if (const char* delay = std::getenv("CRP_TEST_RESTORE_DELAY_MS")) {
+    restore_delay_ = std::chrono::milliseconds(std::atoll(delay));
+  }
+  if (abort_every_ > 0 || clock_offset_.count() != 0 || restore_delay_.count() != 0) {
     log(LogLevel::warning, "test fault injection is active",
         {{"abort_every_nth_transaction", abort_every_},
-         {"clock_offset_ms", clock_offset_.count()}});
+         {"clock_offset_ms", clock_offset_.count()},
+         {"restore_delay_ms", restore_delay_.count()}});
   }
+  register_metrics(metrics);
 }
 
 ExactlyOnceService::~ExactlyOnceService() {
@@ -83,6 +90,7 @@ void ExactlyOnceService::run() {
     dead_letter_limit_ = std::min(dead_letter_limit_, layout.dead_letter_max_bytes);
   }
   producer_.init();
+  producer_ready_ = true;
 
   std::string error;
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
@@ -118,6 +126,7 @@ void ExactlyOnceService::run() {
 
 void ExactlyOnceService::step() {
   producer_.poll();
+  idle();
   const auto step_end = Clock::now() + kMaxStep;
   while (!stopping_ && batch_records_ < static_cast<std::size_t>(config_.max_batch)) {
     auto until = producer_.in_transaction() ? std::min(step_end, batch_deadline_) : step_end;
@@ -177,6 +186,7 @@ void ExactlyOnceService::on_message(RdKafka::Message& message) {
   positions_[tp] = message.offset() + 1;
   ++batch_records_;
   ++counts_.consumed;
+  count_input(record.topic);
 }
 
 void ExactlyOnceService::on_consumer_error(const RdKafka::Message& message) {
@@ -202,6 +212,7 @@ void ExactlyOnceService::produce_outputs() {
       produce_dead_letter(o.record);
     }
     ++counts_.produced;
+    count_output(o.record);
   }
 }
 
@@ -222,6 +233,7 @@ void ExactlyOnceService::produce_dead_letter(const Record& record) {
     const std::string* value = record.header(std::string("__connect.errors.") + key);
     return value ? std::string_view(*value) : std::string_view();
   };
+  metrics_.dead_letters->with({std::string(header("exception.class.name"))}).inc();
   log(LogLevel::warning,
       sent ? "record dead-lettered" : "record dead-lettered without its value (too large)",
       {{"topic", header("topic")},
@@ -271,6 +283,7 @@ void ExactlyOnceService::fire_timers() {
     task->processor.advance_to(now, outputs_);
     produce_outputs();
     ++counts_.timers;
+    metrics_.timers_fired->inc();
   }
 }
 
@@ -286,6 +299,7 @@ void ExactlyOnceService::write_changelog() {
     for (const std::string& id : task->engine.take_dirty()) {
       const Challenge* c = task->engine.find(id);
       Record r{config_.topics.changelog, id, {}, c ? encode_challenge(*c) : std::string()};
+      r.null_value = c == nullptr;  // forgotten (closed long enough): delete its key
       // Explicit partition: the state of input partition N is changelog partition N.
       if (!producer_.produce(r, partition)) {
         throw std::runtime_error("the state of challenge " + id + " exceeds message.max.bytes");
@@ -308,9 +322,11 @@ void ExactlyOnceService::commit_batch() {
       producer_.commit(offsets, *consumer_) == TransactionalProducer::Outcome::committed) {
     for (const auto& [tp, offset] : positions_) rewind_to_[tp] = offset;
     ++counts_.commits;
+    metrics_.commits->inc();
     consecutive_aborts_ = 0;
   } else {
     ++counts_.aborts;
+    metrics_.aborts->inc();
     if (++consecutive_aborts_ >= kMaxConsecutiveAborts) {
       throw std::runtime_error(std::to_string(consecutive_aborts_) +
                                " transactions in a row were aborted");

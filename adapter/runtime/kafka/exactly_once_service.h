@@ -14,6 +14,11 @@
 // open transaction is committed). Wall-clock mode arms a system timer for
 // the earliest deadline across partitions, so timers fire with no input;
 // event-clock mode moves each partition's clock with its events only.
+//
+// It is also the admin API's view (admin::AdminView): readiness, and the
+// challenges of the partitions it owns. The admin server's handlers run on
+// this thread, through the idle hook called between steps and between
+// changelog reads, so they read the engines without locks.
 #pragma once
 
 #include <librdkafka/rdkafkacpp.h>
@@ -23,6 +28,7 @@
 #include <boost/asio/system_timer.hpp>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +37,8 @@
 #include <utility>
 #include <vector>
 
+#include "adapter/runtime/admin/admin_view.h"
+#include "adapter/runtime/admin/metrics.h"
 #include "adapter/runtime/kafka/changelog_restore.h"
 #include "adapter/runtime/kafka/event_logger.h"
 #include "adapter/runtime/kafka/partition_task.h"
@@ -40,11 +48,23 @@
 
 namespace crp::kafka {
 
-class ExactlyOnceService final : public RdKafka::RebalanceCb {
+class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::AdminView {
  public:
   ExactlyOnceService(const ServiceConfig& config, boost::asio::io_context& io,
-                     std::string transactional_id);
+                     std::string transactional_id, admin::MetricsRegistry& metrics);
   ~ExactlyOnceService() override;
+
+  // Called on this thread between steps and while a restore waits for
+  // records (at least every few hundred milliseconds): the admin server's
+  // poll. Set before run().
+  void set_idle_hook(std::function<void()> hook) { idle_hook_ = std::move(hook); }
+
+  // admin::AdminView
+  admin::Readiness readiness() const override;
+  void for_each_challenge(
+      const std::function<void(const Challenge&, std::int32_t)>& visit) const override;
+  const Challenge* find_challenge(const std::string& id, std::int32_t& partition) const override;
+  Instant now() const override { return wall_now(); }
 
   // Runs until SIGTERM/SIGINT (then returns after a clean close). Throws
   // FatalKafkaError when fenced or the producer is unusable.
@@ -76,6 +96,11 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb {
   void shutdown();
   void rethrow_callback_error();
   void log_counts(const char* message);
+  void idle() const;
+  void register_metrics(admin::MetricsRegistry& metrics);
+  void refresh_gauges();
+  void count_input(const std::string& topic);
+  void count_output(const Record& record);
 
   const ServiceConfig& config_;
   boost::asio::io_context& io_;
@@ -113,6 +138,32 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb {
                   aborts = 0;
   } counts_;
   std::chrono::steady_clock::time_point next_counts_log_{};
+
+  // Readiness (admin /readyz) and the admin server's poll.
+  std::function<void()> idle_hook_;
+  mutable std::chrono::steady_clock::time_point next_idle_{};  // polls at most every 10 ms
+  bool producer_ready_ = false;
+  bool assignment_received_ = false;
+  std::set<std::int32_t> restoring_;            // partitions whose state is being read back
+  std::chrono::milliseconds restore_delay_{0};  // test-only, see the constructor
+
+  // Prometheus metrics (exactly_once_metrics.cpp). Children looked up once.
+  struct Metrics {
+    admin::CounterFamily* records_in = nullptr;    // {topic}
+    admin::CounterFamily* records_out = nullptr;   // {topic, type}
+    admin::CounterFamily* dead_letters = nullptr;  // {error_class}
+    admin::Counter* commits = nullptr;
+    admin::Counter* aborts = nullptr;
+    admin::Counter* timers_fired = nullptr;
+    admin::GaugeFamily* lag = nullptr;      // {topic, partition}
+    admin::GaugeFamily* open = nullptr;     // {protocol, stage}
+    admin::GaugeFamily* overdue = nullptr;  // {protocol, stage}
+    admin::Gauge* pending_timers = nullptr;
+    admin::Gauge* owned_partitions = nullptr;
+    admin::Gauge* ready = nullptr;
+    std::map<std::string, admin::Counter*, std::less<>> in_by_topic;
+    std::map<std::string, admin::Counter*, std::less<>> out_by_topic_type;  // "topic\ttype"
+  } metrics_;
 };
 
 }  // namespace crp::kafka

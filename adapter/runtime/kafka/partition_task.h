@@ -14,7 +14,9 @@ namespace crp::kafka {
 
 struct PartitionTask {
   PartitionTask(const ServiceConfig& config, std::int32_t number)
-      : partition(number), engine(config.protocols), processor(config, engine) {}
+      : partition(number), engine(config.protocols), processor(config, engine) {
+    engine.set_closed_retention(config.closed_retention);
+  }
   PartitionTask(const PartitionTask&) = delete;
   PartitionTask& operator=(const PartitionTask&) = delete;
 

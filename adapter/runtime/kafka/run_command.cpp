@@ -4,10 +4,14 @@
 
 #include <boost/asio/io_context.hpp>
 #include <cstdlib>
+#include <optional>
 
 #include "adapter/json/json.h"
+#include "adapter/runtime/admin/process_metrics.h"
+#include "adapter/runtime/kafka/admin_endpoint.h"
 #include "adapter/runtime/kafka/exactly_once_service.h"
 #include "adapter/runtime/kafka/json_log.h"
+#include "adapter/runtime/webhooks/dispatcher.h"
 
 namespace crp::kafka {
 
@@ -27,9 +31,24 @@ int run_service(const ServiceConfig& config, const std::string& instance_overrid
   const std::string transactional_id = config.transactional_id_prefix + "-" + config.group_id +
                                        "-" + instance_name(config, instance_override);
   try {
+    admin::MetricsRegistry metrics;  // outlives everything that counts into it
+    admin::register_process_metrics(metrics);
     boost::asio::io_context io;
-    ExactlyOnceService service(config, io, transactional_id);
+    ExactlyOnceService service(config, io, transactional_id, metrics);
+    AdminEndpoint admin(config, service, metrics);  // on this thread, polled by the service
+    service.set_idle_hook([&admin] { admin.poll(); });
+    // Partner webhooks on their own thread (docs/decisions/0010): stopped
+    // after the service, so the last outbox records are still delivered.
+    std::optional<webhooks::Dispatcher> dispatcher;
+    if (config.webhooks.dispatching()) {
+      dispatcher.emplace(config, &metrics);  // webhook metrics per partner on /metrics
+      dispatcher->start();
+    }
     service.run();
+    if (dispatcher) {
+      dispatcher->stop();
+      if (dispatcher->failed()) return kExitFatal;
+    }
     return 0;
   } catch (const FatalKafkaError& e) {
     if (e.fenced()) {

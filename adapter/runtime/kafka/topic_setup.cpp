@@ -40,6 +40,7 @@ std::vector<NeededTopic> needed_topics(const ServiceConfig& c) {
   out.push_back({c.topics.email, "/topics/email", Role::output});
   out.push_back({c.topics.casenotes, "/topics/casenotes", Role::output});
   out.push_back({c.topics.partner_outbox, "/topics/partner_outbox", Role::output});
+  out.push_back({c.topics.facts, "/topics/facts", Role::output});
   out.push_back({c.topics.dlq, "/topics/dlq", Role::dead_letter});
   out.push_back({c.topics.changelog, "/topics/changelog", Role::changelog});
   return out;

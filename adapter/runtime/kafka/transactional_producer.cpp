@@ -81,7 +81,8 @@ bool TransactionalProducer::produce(const Record& record, std::int32_t partition
     }
     const RdKafka::ErrorCode err =
         producer_->produce(record.topic, partition < 0 ? RdKafka::Topic::PARTITION_UA : partition,
-                           RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(record.value.data()),
+                           RdKafka::Producer::RK_MSG_COPY,
+                           record.null_value ? nullptr : const_cast<char*>(record.value.data()),
                            record.value.size(), record.key.empty() ? nullptr : record.key.data(),
                            record.key.size(), 0, headers.get(), nullptr);
     if (err == RdKafka::ERR_NO_ERROR) {
