@@ -44,7 +44,8 @@ int replay_command(const po::variables_map& vm) {
   if (vm.count("until")) {
     until = crp::parse_iso8601(vm["until"].as<std::string>());
     if (!until) {
-      std::cerr << "crp-adapter: --until is not an ISO 8601 instant with offset (e.g. 2027-01-31T00:00:00Z)\n";
+      std::cerr << "crp-adapter: --until is not an ISO 8601 instant with offset (e.g. "
+                   "2027-01-31T00:00:00Z)\n";
       return 2;
     }
   }
@@ -75,10 +76,11 @@ int main(int argc, char** argv) {
   options.add_options()("config", po::value<std::string>(), "service configuration file")(
       "input", po::value<std::string>(), "JSONL records, or - for stdin")(
       "until", po::value<std::string>(), "fire timers due up to this instant")(
-      "name", po::value<std::string>(), "schema name")(
-      "instance", po::value<std::string>(), "run: instance name in transactional.id")(
+      "name", po::value<std::string>(), "schema name")("instance", po::value<std::string>(),
+                                                       "run: instance name in transactional.id")(
       "partner", po::value<std::string>(), "webhooks redeliver: partner id")(
-      "since", po::value<std::string>(), "webhooks redeliver: dead-lettered at or after (ISO 8601)")(
+      "since", po::value<std::string>(),
+      "webhooks redeliver: dead-lettered at or after (ISO 8601)")(
       "from", po::value<std::string>(), "report: first closing date, YYYY-MM-DD")(
       "to", po::value<std::string>(), "report: last closing date, YYYY-MM-DD")(
       "out", po::value<std::string>()->default_value("."), "report: output directory");
@@ -93,7 +95,11 @@ int main(int argc, char** argv) {
   }
   const int skip = webhooks ? 2 : 1;
   try {
-    po::store(po::command_line_parser(argc - skip, argv + skip).options(options).positional(positional).run(), vm);
+    po::store(po::command_line_parser(argc - skip, argv + skip)
+                  .options(options)
+                  .positional(positional)
+                  .run(),
+              vm);
     po::notify(vm);
     if (command == "schema") {
       if (!vm.count("name")) throw po::error("schema needs a NAME");
@@ -101,7 +107,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "report") {
-      if (!vm.count("from") || !vm.count("to")) throw po::error("report needs --from DATE --to DATE");
+      if (!vm.count("from") || !vm.count("to"))
+        throw po::error("report needs --from DATE --to DATE");
       crp::report::ReportOptions o;
       if (vm.count("config")) o.config_file = vm["config"].as<std::string>();
       if (vm.count("input")) o.input = vm["input"].as<std::string>();
@@ -134,7 +141,8 @@ int main(int argc, char** argv) {
       if (vm.count("since")) {
         options.since = crp::parse_iso8601(vm["since"].as<std::string>());
         if (!options.since) {
-          std::cerr << "crp-adapter: --since is not an ISO 8601 instant with offset (e.g. 2027-01-31T00:00:00Z)\n";
+          std::cerr << "crp-adapter: --since is not an ISO 8601 instant with offset (e.g. "
+                       "2027-01-31T00:00:00Z)\n";
           return 2;
         }
       }
@@ -142,7 +150,8 @@ int main(int argc, char** argv) {
       return crp::webhooks::redeliver(config, options, std::cout, std::cerr);
     }
     if (command == "check-config") {
-      crp::ServiceConfig config = crp::load_service_config(vm["config"].as<std::string>(), crp::Secrets::resolve);
+      crp::ServiceConfig config =
+          crp::load_service_config(vm["config"].as<std::string>(), crp::Secrets::resolve);
       std::cout << "ok: " << config.protocols->all().size() << " protocols\n";
       return 0;
     }

@@ -12,7 +12,8 @@ namespace crp {
 namespace {
 
 const ServiceConfig& config() {
-  static const ServiceConfig c = load_service_config(std::string(CRP_SOURCE_DIR) + "/config/crp-adapter.json");
+  static const ServiceConfig c =
+      load_service_config(std::string(CRP_SOURCE_DIR) + "/config/crp-adapter.json");
   return c;
 }
 
@@ -60,7 +61,8 @@ BENCHMARK(BM_AddWorkingDays)->Arg(1)->Arg(5)->Arg(10)->Arg(20);
 void BM_DueInstant(benchmark::State& state) {
   const auto& rt = *config().protocols->find("rotherham");
   Instant start = *parse_iso8601("2026-12-17T10:00:00Z");
-  for (auto _ : state) benchmark::DoNotOptimize(rt.due(start, Deadline{10, DeadlineUnit::working_days}));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(rt.due(start, Deadline{10, DeadlineUnit::working_days}));
 }
 BENCHMARK(BM_DueInstant);
 
@@ -74,7 +76,8 @@ std::size_t heap_in_use() {
 // Timer queue operations with n timers pending.
 void fill(TimerQueue& q, std::size_t n, std::mt19937_64& rng) {
   q.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) q.set(static_cast<TimerQueue::Slot>(i), static_cast<std::int64_t>(rng() % 1'000'000'000));
+  for (std::size_t i = 0; i < n; ++i)
+    q.set(static_cast<TimerQueue::Slot>(i), static_cast<std::int64_t>(rng() % 1'000'000'000));
 }
 
 // Schedule one more timer and cancel it again: two O(log n) heap operations.
@@ -91,7 +94,8 @@ void BM_TimerScheduleCancel(benchmark::State& state) {
     q.set(extra, static_cast<std::int64_t>(rng() % 1'000'000'000));
     q.cancel(extra);
   }
-  state.counters["bytes_per_timer"] = static_cast<double>(q.memory_bytes()) / static_cast<double>(n);
+  state.counters["bytes_per_timer"] =
+      static_cast<double>(q.memory_bytes()) / static_cast<double>(n);
   state.counters["malloc_bytes_per_timer"] = static_cast<double>(measured) / static_cast<double>(n);
 }
 
@@ -114,7 +118,8 @@ void BM_TimerMove(benchmark::State& state) {
   TimerQueue q;
   fill(q, n, rng);
   for (auto _ : state) {
-    q.set(static_cast<TimerQueue::Slot>(rng() % n), static_cast<std::int64_t>(rng() % 1'000'000'000));
+    q.set(static_cast<TimerQueue::Slot>(rng() % n),
+          static_cast<std::int64_t>(rng() % 1'000'000'000));
   }
 }
 
@@ -138,7 +143,10 @@ void BM_EngineOpenChallengeMemory(benchmark::State& state) {
     state.counters["pending_timers"] = static_cast<double>(engine.pending_timers());
   }
 }
-BENCHMARK(BM_EngineOpenChallengeMemory)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EngineOpenChallengeMemory)
+    ->Arg(1'000'000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 BENCHMARK(BM_TimerScheduleCancel)->Arg(10'000)->Arg(1'000'000)->Arg(10'000'000);
 BENCHMARK(BM_TimerFireRearm)->Arg(10'000)->Arg(1'000'000)->Arg(10'000'000);

@@ -104,16 +104,24 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, std::string>> extra;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--bootstrap") bootstrap = v;
-    else if (k == "--input") input = v;
-    else if (k == "--output") output = v;
-    else if (k == "--group") group = v;
-    else if (k == "--transactional-id") txn_id = v;
-    else if (k == "--max-batch") max_batch = std::atoi(v.c_str());
-    else if (k == "--commit-interval-ms") interval_ms = std::atoi(v.c_str());
+    if (k == "--bootstrap")
+      bootstrap = v;
+    else if (k == "--input")
+      input = v;
+    else if (k == "--output")
+      output = v;
+    else if (k == "--group")
+      group = v;
+    else if (k == "--transactional-id")
+      txn_id = v;
+    else if (k == "--max-batch")
+      max_batch = std::atoi(v.c_str());
+    else if (k == "--commit-interval-ms")
+      interval_ms = std::atoi(v.c_str());
     else if (k == "-X" && v.find('=') != std::string::npos)
       extra.emplace_back(v.substr(0, v.find('=')), v.substr(v.find('=') + 1));
-    else die("unknown argument " + k);
+    else
+      die("unknown argument " + k);
   }
   if (bootstrap.empty() || input.empty() || output.empty() || group.empty())
     die("usage: txn_passthrough --bootstrap H:P --input T --output T --group G [...]");
@@ -174,7 +182,8 @@ int main(int argc, char** argv) {
           s.deadline = Clock::now() + interval;
         }
         std::unique_ptr<RdKafka::Headers> headers;
-        if (const RdKafka::Headers* h = m->headers()) headers.reset(RdKafka::Headers::create(h->get_all()));
+        if (const RdKafka::Headers* h = m->headers())
+          headers.reset(RdKafka::Headers::create(h->get_all()));
         for (;;) {
           const RdKafka::ErrorCode err = producer->produce(
               output, m->partition(), RdKafka::Producer::RK_MSG_COPY, m->payload(), m->len(),

@@ -59,8 +59,10 @@ class SourceConnector {
 // directory of the config file for relative paths. `protocols` are the loaded
 // protocols (case systems record stage labels, which connectors map to stage
 // ids). Throws json::ConfigError.
-std::shared_ptr<const SourceConnector> make_source(const std::string& connector, const rapidjson::Value& options,
-                                                   const std::string& config_file, const std::string& pointer,
+std::shared_ptr<const SourceConnector> make_source(const std::string& connector,
+                                                   const rapidjson::Value& options,
+                                                   const std::string& config_file,
+                                                   const std::string& pointer,
                                                    std::shared_ptr<const ProtocolSet> protocols);
 
 }  // namespace crp::connectors

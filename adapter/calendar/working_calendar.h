@@ -43,7 +43,9 @@ class WorkingCalendar {
   // The local calendar date of an instant.
   std::chrono::sys_days local_date(Instant t) const;
   // The local date of an instant as "YYYY-MM-DD" (for people: emails, case notes).
-  std::string local_date_text(Instant t) const { return format_iso8601(Instant(local_date(t))).substr(0, 10); }
+  std::string local_date_text(Instant t) const {
+    return format_iso8601(Instant(local_date(t))).substr(0, 10);
+  }
 
   // The n-th working day strictly after `from` (n >= 1); n == 0 returns `from`.
   std::chrono::sys_days add_working_days(std::chrono::sys_days from, int n) const;

@@ -14,12 +14,12 @@
 namespace crp {
 
 enum class Phase : std::uint8_t {
-  awaiting_response,   // the stage's recipients must respond by due_at
-  awaiting_approval,   // a response arrived but needs a manager's approval (Walsall)
-  under_review,        // the response arrived; the chair is reviewing it
-  meeting_scheduled,   // the meeting date is confirmed (Bradford Stages 2-3)
-  meeting_held,        // the meeting took place; the chair decides
-  step_down_watch,     // Rotherham: watching a step-down to CiN until its check
+  awaiting_response,  // the stage's recipients must respond by due_at
+  awaiting_approval,  // a response arrived but needs a manager's approval (Walsall)
+  under_review,       // the response arrived; the chair is reviewing it
+  meeting_scheduled,  // the meeting date is confirmed (Bradford Stages 2-3)
+  meeting_held,       // the meeting took place; the chair decides
+  step_down_watch,    // Rotherham: watching a step-down to CiN until its check
   closed,
 };
 
@@ -50,7 +50,7 @@ struct Challenge {
   bool immediate_risk = false;
   std::string source_system = "canonical";
   std::map<std::string, std::string> contact_emails;  // role -> email
-  std::string team;      // directory lookups (connectors/email/role_directory.h)
+  std::string team;  // directory lookups (connectors/email/role_directory.h)
   std::string locality;
 
   std::string stage;  // empty while only watching a step-down

@@ -16,7 +16,9 @@ void kv(Writer& w, const char* k, const std::string& v) {
   w.Key(k);
   w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
 }
-void kv_time(Writer& w, const char* k, Instant t) { w.Key(k), w.Int64(t.time_since_epoch().count()); }
+void kv_time(Writer& w, const char* k, Instant t) {
+  w.Key(k), w.Int64(t.time_since_epoch().count());
+}
 void kv_opt(Writer& w, const char* k, const std::optional<Instant>& t) {
   if (t) kv_time(w, k, *t);
 }
@@ -29,11 +31,13 @@ void strings(Writer& w, const char* k, const std::vector<std::string>& v) {
 
 std::string s(const rapidjson::Value& o, const char* k) {
   auto it = o.FindMember(k);
-  return it != o.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString()) : std::string();
+  return it != o.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString())
+                                                     : std::string();
 }
 Instant t(const rapidjson::Value& o, const char* k) {
   auto it = o.FindMember(k);
-  return Instant(std::chrono::milliseconds(it != o.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0));
+  return Instant(std::chrono::milliseconds(
+      it != o.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0));
 }
 std::optional<Instant> opt(const rapidjson::Value& o, const char* k) {
   if (!o.HasMember(k)) return std::nullopt;
@@ -152,7 +156,8 @@ std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& e
   if (d.HasMember("duties") && d["duties"].IsArray()) {
     for (const auto& x : d["duties"].GetArray()) {
       if (!x.IsObject()) continue;
-      c.duties.push_back(DutyState{s(x, "stage"), s(x, "id"), t(x, "due"), b(x, "done"), b(x, "overdue")});
+      c.duties.push_back(
+          DutyState{s(x, "stage"), s(x, "id"), t(x, "due"), b(x, "done"), b(x, "overdue")});
     }
   }
   c.process_due_at = opt(d, "process_due_at");

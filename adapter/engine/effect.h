@@ -70,7 +70,8 @@ struct Effect {
   std::string source_system;
   std::uint64_t seq = 0;  // per challenge; with challenge_id a stable output id
   Instant at{};           // the (virtual) time it was decided
-  std::variant<LifecycleEvent, NotificationDecision, CaseNoteDecision, PartnerDecision, DlqDecision> what;
+  std::variant<LifecycleEvent, NotificationDecision, CaseNoteDecision, PartnerDecision, DlqDecision>
+      what;
 
   std::string id() const { return challenge_id + ":" + std::to_string(seq); }
 };

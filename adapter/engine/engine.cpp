@@ -47,8 +47,8 @@ std::string reason_text(const std::string& reason) {
 }
 
 bool creates_challenge(EventType t) {
-  return t == EventType::raised || t == EventType::dissent_raised || t == EventType::step_down_agreed ||
-         t == EventType::good_practice_noted;
+  return t == EventType::raised || t == EventType::dissent_raised ||
+         t == EventType::step_down_agreed || t == EventType::good_practice_noted;
 }
 
 }  // namespace
@@ -66,25 +66,50 @@ class Engine::Step {
         raise(e, e.stage.empty() ? p_.start_stages.front() : e.stage);
         break;
       case EventType::dissent_raised:
-        if (p_.dissent_stage.empty()) reject("crp.NotInProtocol", "protocol " + p_.id + " has no dissent route");
+        if (p_.dissent_stage.empty())
+          reject("crp.NotInProtocol", "protocol " + p_.id + " has no dissent route");
         raise(e, p_.dissent_stage);
         break;
-      case EventType::step_down_agreed: step_down_agreed(e); break;
-      case EventType::step_down_checked: step_down_checked(e); break;
-      case EventType::good_practice_noted: good_practice(e); break;
-      case EventType::response_received: response_received(e); break;
-      case EventType::response_approved: response_approved(e); break;
-      case EventType::meeting_scheduled: meeting_scheduled(e); break;
-      case EventType::meeting_held: meeting_held(); break;
+      case EventType::step_down_agreed:
+        step_down_agreed(e);
+        break;
+      case EventType::step_down_checked:
+        step_down_checked(e);
+        break;
+      case EventType::good_practice_noted:
+        good_practice(e);
+        break;
+      case EventType::response_received:
+        response_received(e);
+        break;
+      case EventType::response_approved:
+        response_approved(e);
+        break;
+      case EventType::meeting_scheduled:
+        meeting_scheduled(e);
+        break;
+      case EventType::meeting_held:
+        meeting_held();
+        break;
       case EventType::response_accepted:
         need_stage();
         close("resolved", e.occurred_at);
         break;
-      case EventType::response_rejected: response_rejected(e); break;
-      case EventType::escalated: escalated(e); break;
-      case EventType::resolved: close("resolved", e.occurred_at); break;
-      case EventType::withdrawn: close("withdrawn", e.occurred_at); break;
-      case EventType::duty_completed: duty_completed(e); break;
+      case EventType::response_rejected:
+        response_rejected(e);
+        break;
+      case EventType::escalated:
+        escalated(e);
+        break;
+      case EventType::resolved:
+        close("resolved", e.occurred_at);
+        break;
+      case EventType::withdrawn:
+        close("withdrawn", e.occurred_at);
+        break;
+      case EventType::duty_completed:
+        duty_completed(e);
+        break;
     }
   }
 
@@ -129,14 +154,15 @@ class Engine::Step {
     c_.history.push_back(HistoryEntry{at, ev.type, ev.stage});
     emit(std::move(ev));
   }
-  std::vector<std::string> cc_with_always(std::vector<std::string> cc, const std::vector<std::string>& to) const {
+  std::vector<std::string> cc_with_always(std::vector<std::string> cc,
+                                          const std::vector<std::string>& to) const {
     std::vector<std::string> out;
     add_unique(out, cc, to);
     add_unique(out, p_.always_cc, to);
     return out;
   }
-  void notify(std::string key, std::string reason, std::vector<std::string> to, std::vector<std::string> cc,
-              std::optional<Instant> due) {
+  void notify(std::string key, std::string reason, std::vector<std::string> to,
+              std::vector<std::string> cc, std::optional<Instant> due) {
     NotificationDecision n;
     n.template_key = std::move(key);
     n.reason = std::move(reason);
@@ -160,7 +186,8 @@ class Engine::Step {
     std::string q = "Challenge under " + p_.title;
     if (!c_.categories.empty()) {
       q += "; categories: ";
-      for (std::size_t i = 0; i < c_.categories.size(); ++i) q += (i ? ", " : "") + c_.categories[i];
+      for (std::size_t i = 0; i < c_.categories.size(); ++i)
+        q += (i ? ", " : "") + c_.categories[i];
     }
     if (c_.immediate_risk) q += "; immediate risk of significant harm";
     return q;
@@ -169,17 +196,20 @@ class Engine::Step {
   void raise(const InboundEvent& e, const std::string& stage) {
     stage_def(stage);
     if (!p_.may_start_at(stage, e.immediate_risk)) {
-      reject("crp.InvalidTransition", "protocol " + p_.id + " does not allow a challenge to start at '" + stage +
-                                          "'" + (e.immediate_risk ? "" : " without immediate_risk"));
+      reject("crp.InvalidTransition",
+             "protocol " + p_.id + " does not allow a challenge to start at '" + stage + "'" +
+                 (e.immediate_risk ? "" : " without immediate_risk"));
     }
     open(e);
-    std::string reason = e.immediate_risk && stage != p_.start_stages.front() ? "immediate_risk" : "raised";
+    std::string reason =
+        e.immediate_risk && stage != p_.start_stages.front() ? "immediate_risk" : "raised";
     start_stage(stage, e.occurred_at, reason, e.respond_by);
   }
 
   void open(const InboundEvent& e) {
     c_.track = e.track.empty() ? p_.tracks.front() : e.track;
-    if (!p_.has_track(c_.track)) reject("crp.UnknownTrack", "protocol " + p_.id + " has no track '" + c_.track + "'");
+    if (!p_.has_track(c_.track))
+      reject("crp.UnknownTrack", "protocol " + p_.id + " has no track '" + c_.track + "'");
     c_.case_id = e.case_id;
     c_.protocol = e.protocol;
     c_.agency = e.agency;
@@ -202,25 +232,33 @@ class Engine::Step {
     c_.meeting_at.reset();
     c_.due_at.reset();
     if (s.response_deadline) c_.due_at = rt_.due(anchor, *s.response_deadline);
-    if (agreed_date && (s.agreed_deadline_max || !s.response_deadline)) agree_deadline(s, anchor, *agreed_date);
-    for (const Duty& d : s.duties) c_.duties.push_back(DutyState{id, d.id, rt_.due(anchor, d.deadline)});
+    if (agreed_date && (s.agreed_deadline_max || !s.response_deadline))
+      agree_deadline(s, anchor, *agreed_date);
+    for (const Duty& d : s.duties)
+      c_.duties.push_back(DutyState{id, d.id, rt_.due(anchor, d.deadline)});
     if (p_.process_limit && !c_.process_due_at &&
-        (id == p_.process_limit->from_stage || p_.is_later_on_route(p_.process_limit->from_stage, id))) {
+        (id == p_.process_limit->from_stage ||
+         p_.is_later_on_route(p_.process_limit->from_stage, id))) {
       c_.process_due_at = rt_.due(anchor, p_.process_limit->deadline);
     }
 
     const std::string& label = s.label_for(c_.track);
-    lifecycle(LifecycleEvent{"challenge.stage_started", id, label, "", reason, "", "", "", c_.due_at}, anchor);
-    std::string due_text = c_.due_at ? "; response due " + rt_.calendar->local_date_text(*c_.due_at) : "";
+    lifecycle(
+        LifecycleEvent{"challenge.stage_started", id, label, "", reason, "", "", "", c_.due_at},
+        anchor);
+    std::string due_text =
+        c_.due_at ? "; response due " + rt_.calendar->local_date_text(*c_.due_at) : "";
     std::vector<std::string> cc = s.cc;
     add_unique(cc, {p_.chair_role});
     notify("stage_started",
-           label + (reason == "raised" ? " raised" : " started (" + reason_text(reason) + ")") + due_text, s.to,
-           cc, c_.due_at);
+           label + (reason == "raised" ? " raised" : " started (" + reason_text(reason) + ")") +
+               due_text,
+           s.to, cc, c_.due_at);
     case_note(query_text(), label + " sent to " + join_titles(p_, s.to) + due_text,
-              "Awaiting " + std::string(s.response_kind == ResponseKind::written_response ? "response"
-                                        : s.response_kind == ResponseKind::meeting_held ? "meeting"
-                                                                                         : "meeting date") +
+              "Awaiting " +
+                  std::string(s.response_kind == ResponseKind::written_response ? "response"
+                              : s.response_kind == ResponseKind::meeting_held   ? "meeting"
+                                                                                : "meeting date") +
                   " from " + join_titles(p_, {s.response_by}));
     for (const PartnerRoute& r : s.partners) {
       if (r.when == PartnerWhen::stage_started || c_.immediate_risk) {
@@ -234,7 +272,8 @@ class Engine::Step {
   void agree_deadline(const Stage& s, Instant anchor, const std::string& date) {
     auto day = parse_iso8601(date + "T00:00:00Z");
     if (!day) reject("crp.SchemaViolation", "respond_by is not a date");
-    Instant agreed = rt_.calendar->to_utc(std::chrono::floor<std::chrono::days>(*day), p_.working_day_end);
+    Instant agreed =
+        rt_.calendar->to_utc(std::chrono::floor<std::chrono::days>(*day), p_.working_day_end);
     if (agreed < anchor) reject("crp.InvalidTransition", "respond_by is before the stage started");
     if (s.agreed_deadline_max) agreed = std::min(agreed, rt_.due(anchor, *s.agreed_deadline_max));
     c_.due_at = agreed;
@@ -248,8 +287,8 @@ class Engine::Step {
     const std::string& to_label = stage_def(to).label_for(c_.track);
     case_note(query_text(), from_label + " escalated to " + to_label,
               "Not resolved at " + from_label + ": " + reason_text(reason));
-    lifecycle(LifecycleEvent{"challenge.escalated", to, stage_def(to).label_for(c_.track), from, reason, "", "", "",
-                             std::nullopt},
+    lifecycle(LifecycleEvent{"challenge.escalated", to, stage_def(to).label_for(c_.track), from,
+                             reason, "", "", "", std::nullopt},
               anchor);
     start_stage(to, anchor, reason);
   }
@@ -259,10 +298,13 @@ class Engine::Step {
     c_.outcome = outcome;
     c_.due_at.reset();
     c_.check_due_at.reset();
-    lifecycle(LifecycleEvent{"challenge.closed", c_.stage, "", "", "", outcome, "", "", std::nullopt}, at);
+    lifecycle(
+        LifecycleEvent{"challenge.closed", c_.stage, "", "", "", outcome, "", "", std::nullopt},
+        at);
     if (c_.stage.empty()) return;  // a step-down watch that ended well: nobody to tell
     const Stage& s = current();
-    notify("challenge_closed", s.label_for(c_.track) + " closed: " + outcome, {p_.chair_role}, s.to, std::nullopt);
+    notify("challenge_closed", s.label_for(c_.track) + " closed: " + outcome, {p_.chair_role}, s.to,
+           std::nullopt);
     case_note(query_text(), s.label_for(c_.track) + " closed",
               outcome == "resolved"    ? "Resolved at " + s.label_for(c_.track)
               : outcome == "withdrawn" ? "Withdrawn at " + s.label_for(c_.track)
@@ -273,10 +315,12 @@ class Engine::Step {
     need_stage();
     const Stage& s = current();
     if (s.response_kind != ResponseKind::written_response) {
-      reject("crp.InvalidTransition", "stage '" + s.id + "' is answered by a meeting, not a written response");
+      reject("crp.InvalidTransition",
+             "stage '" + s.id + "' is answered by a meeting, not a written response");
     }
     if (c_.phase != Phase::awaiting_response && c_.phase != Phase::awaiting_approval) {
-      reject("crp.InvalidTransition", std::string("a response is not awaited (phase ") + to_string(c_.phase) + ")");
+      reject("crp.InvalidTransition",
+             std::string("a response is not awaited (phase ") + to_string(c_.phase) + ")");
     }
     if (!s.approval_by.empty() && e.approved_by != s.approval_by) {
       c_.phase = Phase::awaiting_approval;  // the timer runs on until approval
@@ -289,7 +333,8 @@ class Engine::Step {
   void response_approved(const InboundEvent& e) {
     need_stage();
     const Stage& s = current();
-    if (c_.phase != Phase::awaiting_approval) reject("crp.InvalidTransition", "no response is awaiting approval");
+    if (c_.phase != Phase::awaiting_approval)
+      reject("crp.InvalidTransition", "no response is awaiting approval");
     if (!e.approved_by.empty() && e.approved_by != s.approval_by) {
       reject("crp.InvalidTransition", "stage '" + s.id + "' needs approval by " + s.approval_by);
     }
@@ -301,7 +346,8 @@ class Engine::Step {
     need_stage();
     const Stage& s = current();
     if (s.response_kind == ResponseKind::written_response) {
-      reject("crp.InvalidTransition", "stage '" + s.id + "' is answered in writing, not by a meeting");
+      reject("crp.InvalidTransition",
+             "stage '" + s.id + "' is answered in writing, not by a meeting");
     }
     c_.meeting_at = e.meeting_at;
     c_.phase = Phase::meeting_scheduled;
@@ -311,7 +357,8 @@ class Engine::Step {
   void meeting_held() {
     need_stage();
     if (current().response_kind == ResponseKind::written_response) {
-      reject("crp.InvalidTransition", "stage '" + c_.stage + "' is answered in writing, not by a meeting");
+      reject("crp.InvalidTransition",
+             "stage '" + c_.stage + "' is answered in writing, not by a meeting");
     }
     c_.phase = Phase::meeting_held;
     c_.due_at.reset();
@@ -331,7 +378,8 @@ class Engine::Step {
     need_stage();
     const Stage& s = current();
     std::string to = e.to_stage.empty() ? s.next : e.to_stage;
-    if (to.empty()) reject("crp.InvalidTransition", "stage '" + s.id + "' is the last of its route");
+    if (to.empty())
+      reject("crp.InvalidTransition", "stage '" + s.id + "' is the last of its route");
     const Stage& target = stage_def(to);
     if (!p_.is_later_on_route(s.id, to)) {
       reject("crp.InvalidTransition", "'" + to + "' is not a later stage than '" + s.id + "'");
@@ -356,18 +404,22 @@ class Engine::Step {
   }
 
   void step_down_agreed(const InboundEvent& e) {
-    if (!p_.step_down_check) reject("crp.NotInProtocol", "protocol " + p_.id + " has no step-down check");
+    if (!p_.step_down_check)
+      reject("crp.NotInProtocol", "protocol " + p_.id + " has no step-down check");
     open(e);
     c_.stage.clear();
     c_.phase = Phase::step_down_watch;
     c_.check_due_at = rt_.due(e.occurred_at, p_.step_down_check->after);
-    lifecycle(LifecycleEvent{"step_down.check_scheduled", "", "", "", "", "", "", "", c_.check_due_at},
-              e.occurred_at);
+    lifecycle(
+        LifecycleEvent{"step_down.check_scheduled", "", "", "", "", "", "", "", c_.check_due_at},
+        e.occurred_at);
   }
 
   void step_down_checked(const InboundEvent& e) {
-    if (c_.phase != Phase::step_down_watch) reject("crp.InvalidTransition", "challenge is not a step-down watch");
-    if (!e.cin_plan_evidenced) reject("crp.SchemaViolation", "cin.step_down_checked needs cin_plan_evidenced");
+    if (c_.phase != Phase::step_down_watch)
+      reject("crp.InvalidTransition", "challenge is not a step-down watch");
+    if (!e.cin_plan_evidenced)
+      reject("crp.SchemaViolation", "cin.step_down_checked needs cin_plan_evidenced");
     c_.check_due_at.reset();
     if (*e.cin_plan_evidenced) {
       close("resolved", e.occurred_at);
@@ -377,13 +429,14 @@ class Engine::Step {
   }
 
   void good_practice(const InboundEvent& e) {
-    if (!p_.good_practice_notes) reject("crp.NotInProtocol", "protocol " + p_.id + " has no good-practice notes");
+    if (!p_.good_practice_notes)
+      reject("crp.NotInProtocol", "protocol " + p_.id + " has no good-practice notes");
     open(e);
     c_.phase = Phase::closed;
     c_.outcome = "noted";
     const auto& g = *p_.good_practice_notes;
-    lifecycle(LifecycleEvent{"good_practice.noted", "", "", "", e.exemplary ? "exemplary" : "good_practice", "", "",
-                             "", std::nullopt},
+    lifecycle(LifecycleEvent{"good_practice.noted", "", "", "",
+                             e.exemplary ? "exemplary" : "good_practice", "", "", "", std::nullopt},
               e.occurred_at);
     NotificationDecision n;
     n.template_key = "good_practice_note";
@@ -400,14 +453,17 @@ class Engine::Step {
   void response_overdue(Instant due) {
     c_.response_overdue = true;
     const Stage& s = current();
-    lifecycle(LifecycleEvent{"challenge.response_overdue", s.id, s.label_for(c_.track), "", "", "", "", "", due}, due);
+    lifecycle(LifecycleEvent{"challenge.response_overdue", s.id, s.label_for(c_.track), "", "", "",
+                             "", "", due},
+              due);
     if (s.on_overdue == OnOverdue::escalate) {
       escalate_to(s.next, "no_response", due);
       return;
     }
-    notify("response_overdue", "No response to " + s.label_for(c_.track) + " by " + rt_.calendar->local_date_text(due) +
-                                   (s.next.empty() ? "; this is the last stage of the protocol"
-                                                   : "; the chair decides whether to escalate"),
+    notify("response_overdue",
+           "No response to " + s.label_for(c_.track) + " by " + rt_.calendar->local_date_text(due) +
+               (s.next.empty() ? "; this is the last stage of the protocol"
+                               : "; the chair decides whether to escalate"),
            {p_.chair_role}, {s.response_by}, due);
   }
 
@@ -419,20 +475,27 @@ class Engine::Step {
       if (x.id == d.id) def = &x;
     }
     std::string label = def ? def->label : d.id;
-    lifecycle(LifecycleEvent{"duty.overdue", d.stage, s.label_for(c_.track), "", "", "", d.id, label, d.due}, d.due);
-    notify("duty_overdue", "Overdue: " + label, {def ? def->owner : p_.chair_role}, {p_.chair_role}, d.due);
+    lifecycle(LifecycleEvent{"duty.overdue", d.stage, s.label_for(c_.track), "", "", "", d.id,
+                             label, d.due},
+              d.due);
+    notify("duty_overdue", "Overdue: " + label, {def ? def->owner : p_.chair_role}, {p_.chair_role},
+           d.due);
   }
 
   void process_overdue(Instant due) {
     c_.process_overdue = true;
-    lifecycle(LifecycleEvent{"process.overdue", c_.stage, current().label_for(c_.track), "", "", "", "", "", due}, due);
-    notify("process_overdue", "The formal process has passed its overall limit", p_.process_limit->notify, {}, due);
+    lifecycle(LifecycleEvent{"process.overdue", c_.stage, current().label_for(c_.track), "", "", "",
+                             "", "", due},
+              due);
+    notify("process_overdue", "The formal process has passed its overall limit",
+           p_.process_limit->notify, {}, due);
   }
 
   void step_down_check_due(Instant due) {
     c_.check_due_at.reset();
     lifecycle(LifecycleEvent{"step_down.check_due", "", "", "", "", "", "", "", due}, due);
-    notify("step_down_check_due", "Check that a multi-agency CiN meeting has taken place and a CiN Plan is in place",
+    notify("step_down_check_due",
+           "Check that a multi-agency CiN meeting has taken place and a CiN Plan is in place",
            p_.step_down_check->notify, {}, due);
   }
 
@@ -465,9 +528,11 @@ void Engine::apply(const InboundEvent& e, Instant now, Effects& out) {
     const auto& seen = existing.seen_event_ids;
     if (std::find(seen.begin(), seen.end(), e.event_id) != seen.end()) return;  // duplicate: ignore
     if (creates_challenge(e.type)) return dlq("crp.DuplicateChallenge", "challenge already exists");
-    if (existing.protocol != e.protocol) return dlq("crp.ProtocolMismatch", "challenge runs under " + existing.protocol);
+    if (existing.protocol != e.protocol)
+      return dlq("crp.ProtocolMismatch", "challenge runs under " + existing.protocol);
     if (existing.closed()) return dlq("crp.ChallengeClosed", "challenge is closed");
-    if (e.occurred_at < existing.last_event_at) return dlq("crp.OutOfOrder", "event is older than the challenge's last event");
+    if (e.occurred_at < existing.last_event_at)
+      return dlq("crp.OutOfOrder", "event is older than the challenge's last event");
     work = existing;
   } else {
     if (!creates_challenge(e.type)) return dlq("crp.UnknownChallenge", "no such challenge");

@@ -29,7 +29,8 @@ constexpr std::array<std::pair<std::string_view, EventType>, 15> kTypes{{
 
 std::string get(const rapidjson::Value& doc, const char* key) {
   auto it = doc.FindMember(key);
-  return it == doc.MemberEnd() ? std::string() : std::string(it->value.GetString(), it->value.GetStringLength());
+  return it == doc.MemberEnd() ? std::string()
+                               : std::string(it->value.GetString(), it->value.GetStringLength());
 }
 
 }  // namespace
@@ -43,7 +44,8 @@ const char* to_string(EventType t) {
 
 std::optional<InboundEvent> parse_canonical(const rapidjson::Value& doc, EventError& error) {
   if (auto v = json::validate("inbound/canonical.schema.json", doc)) {
-    error = {"crp.SchemaViolation", "canonical event " + (v->document_pointer.empty() ? "/" : v->document_pointer) +
+    error = {"crp.SchemaViolation", "canonical event " +
+                                        (v->document_pointer.empty() ? "/" : v->document_pointer) +
                                         ": " + v->message};
     return std::nullopt;
   }
@@ -75,7 +77,8 @@ std::optional<InboundEvent> parse_canonical(const rapidjson::Value& doc, EventEr
   }
   if (doc.HasMember("immediate_risk")) e.immediate_risk = doc["immediate_risk"].GetBool();
   if (doc.HasMember("exemplary")) e.exemplary = doc["exemplary"].GetBool();
-  if (doc.HasMember("cin_plan_evidenced")) e.cin_plan_evidenced = doc["cin_plan_evidenced"].GetBool();
+  if (doc.HasMember("cin_plan_evidenced"))
+    e.cin_plan_evidenced = doc["cin_plan_evidenced"].GetBool();
   if (doc.HasMember("respond_by")) e.respond_by = get(doc, "respond_by");
   if (doc.HasMember("meeting_at")) {
     e.meeting_at = parse_iso8601(get(doc, "meeting_at"));
@@ -86,10 +89,12 @@ std::optional<InboundEvent> parse_canonical(const rapidjson::Value& doc, EventEr
   }
   if (doc.HasMember("contacts")) {
     for (auto m = doc["contacts"].MemberBegin(); m != doc["contacts"].MemberEnd(); ++m) {
-      if (m->value.HasMember("email")) e.contact_emails.emplace(m->name.GetString(), m->value["email"].GetString());
+      if (m->value.HasMember("email"))
+        e.contact_emails.emplace(m->name.GetString(), m->value["email"].GetString());
     }
   }
-  if (doc.HasMember("source") && doc["source"].HasMember("system") && doc["source"]["system"].IsString()) {
+  if (doc.HasMember("source") && doc["source"].HasMember("system") &&
+      doc["source"]["system"].IsString()) {
     e.source_system = doc["source"]["system"].GetString();
   }
   return e;

@@ -49,7 +49,8 @@ struct Stage {
   OnOverdue on_overdue = OnOverdue::notify;
   std::string next;  // empty: last stage of its route
   bool reachable_by_skipping = true;
-  bool skip_requires_immediate_risk = false;  // Bradford: "each stage need not be followed in sequence" only then
+  bool skip_requires_immediate_risk =
+      false;  // Bradford: "each stage need not be followed in sequence" only then
   std::vector<Duty> duties;
   std::vector<PartnerRoute> partners;
 

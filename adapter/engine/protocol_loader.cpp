@@ -54,7 +54,8 @@ Stage stage(const rapidjson::Value& s) {
                       : kind == "meeting_held"         ? ResponseKind::meeting_held
                                                        : ResponseKind::written_response;
   if (r.HasMember("deadline")) out.response_deadline = deadline(r["deadline"]);
-  if (r.HasMember("agreed_deadline_max")) out.agreed_deadline_max = deadline(r["agreed_deadline_max"]);
+  if (r.HasMember("agreed_deadline_max"))
+    out.agreed_deadline_max = deadline(r["agreed_deadline_max"]);
   out.approval_by = str(r, "approval_by");
   out.on_overdue = std::string(s["on_overdue"].GetString()) == "escalate" ? OnOverdue::escalate
                                                                           : OnOverdue::notify;
@@ -65,8 +66,8 @@ Stage stage(const rapidjson::Value& s) {
       s.HasMember("skip_requires_immediate_risk") && s["skip_requires_immediate_risk"].GetBool();
   if (s.HasMember("duties")) {
     for (const auto& d : s["duties"].GetArray()) {
-      out.duties.push_back(
-          Duty{d["id"].GetString(), d["label"].GetString(), d["owner"].GetString(), deadline(d["deadline"])});
+      out.duties.push_back(Duty{d["id"].GetString(), d["label"].GetString(), d["owner"].GetString(),
+                                deadline(d["deadline"])});
     }
   }
   if (s.HasMember("partners")) {
@@ -90,7 +91,8 @@ class Checker {
     // RapidJSON 1.1 mis-validates patternProperties, so role keys are checked here.
     for (const auto& [key, title] : p_.roles) {
       bool ok = !key.empty() && key[0] >= 'a' && key[0] <= 'z';
-      for (char ch : key) ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_');
+      for (char ch : key)
+        ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_');
       if (!ok) fail(json::pointer_append("/roles", key), "role keys are lower_snake_case");
     }
     role(p_.chair_role, "/chair_role");
@@ -196,12 +198,14 @@ Protocol load_protocol(const rapidjson::Value& doc, const std::string& file) {
   p.immediate_risk_start_stages = strings(doc, "immediate_risk_start_stages");
   if (doc.HasMember("process_limit")) {
     const auto& l = doc["process_limit"];
-    p.process_limit = ProcessLimit{l["from_stage"].GetString(), deadline(l["deadline"]), strings(l, "notify")};
+    p.process_limit =
+        ProcessLimit{l["from_stage"].GetString(), deadline(l["deadline"]), strings(l, "notify")};
   }
   p.dissent_stage = str(doc, "dissent_stage");
   if (doc.HasMember("step_down_check")) {
     const auto& c = doc["step_down_check"];
-    p.step_down_check = StepDownCheck{deadline(c["after"]), strings(c, "notify"), c["invoke_stage"].GetString()};
+    p.step_down_check =
+        StepDownCheck{deadline(c["after"]), strings(c, "notify"), c["invoke_stage"].GetString()};
   }
   if (doc.HasMember("good_practice_notes")) {
     const auto& g = doc["good_practice_notes"];

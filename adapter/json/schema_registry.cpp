@@ -53,13 +53,14 @@ std::string list(const rapidjson::Value& array) {
 
 // RapidJSON 1.1 reports only the failing keyword and the two pointers; the
 // schema node and the document node together give a sentence for people.
-std::string describe(const std::string& keyword, const rapidjson::Value* rule, const rapidjson::Value* node,
-                     const std::string& pointer) {
+std::string describe(const std::string& keyword, const rapidjson::Value* rule,
+                     const rapidjson::Value* node, const std::string& pointer) {
   if (rule && rule->IsObject()) {
     if (keyword == "required" && rule->HasMember("required") && node && node->IsObject()) {
       std::string missing;
       for (const auto& r : (*rule)["required"].GetArray()) {
-        if (!node->HasMember(r)) missing += (missing.empty() ? "" : ", ") + std::string(r.GetString());
+        if (!node->HasMember(r))
+          missing += (missing.empty() ? "" : ", ") + std::string(r.GetString());
       }
       return "missing required property " + missing;
     }
@@ -71,7 +72,8 @@ std::string describe(const std::string& keyword, const rapidjson::Value* rule, c
       const auto& t = (*rule)["type"];
       return "wrong type, expected " + (t.IsArray() ? list(t) : std::string(t.GetString()));
     }
-    if (keyword == "enum" && rule->HasMember("enum")) return "must be one of: " + list((*rule)["enum"]);
+    if (keyword == "enum" && rule->HasMember("enum"))
+      return "must be one of: " + list((*rule)["enum"]);
     if (keyword == "pattern" && rule->HasMember("pattern")) {
       return std::string("does not match pattern ") + (*rule)["pattern"].GetString();
     }
@@ -109,8 +111,10 @@ std::optional<SchemaViolation> validate(const std::string& name, const rapidjson
   v.document_pointer = pointer_text(validator.GetInvalidDocumentPointer());
   const std::string rule_at = pointer_text(validator.GetInvalidSchemaPointer());
   v.keyword = validator.GetInvalidSchemaKeyword();
-  const rapidjson::Value* rule = rapidjson::Pointer(rule_at.data(), rule_at.size()).Get(it->second.source);
-  const rapidjson::Value* node = rapidjson::Pointer(v.document_pointer.data(), v.document_pointer.size()).Get(doc);
+  const rapidjson::Value* rule =
+      rapidjson::Pointer(rule_at.data(), rule_at.size()).Get(it->second.source);
+  const rapidjson::Value* node =
+      rapidjson::Pointer(v.document_pointer.data(), v.document_pointer.size()).Get(doc);
   v.message = describe(v.keyword, rule, node, v.document_pointer);
   return v;
 }

@@ -47,19 +47,22 @@ std::string lifecycle_value(const Effect& e, const LifecycleEvent& ev, Instant o
 
 void copy_trace(const Record* input, Record& r) {
   if (!input) return;
-  if (const std::string* tp = input->header("traceparent")) r.headers.push_back({"traceparent", *tp});
+  if (const std::string* tp = input->header("traceparent"))
+    r.headers.push_back({"traceparent", *tp});
   if (const std::string* ts = input->header("tracestate")) r.headers.push_back({"tracestate", *ts});
 }
 
 }  // namespace
 
-void OutputRouter::route(const Effect& e, const Engine& engine, const Record* input, std::vector<Record>& out) const {
+void OutputRouter::route(const Effect& e, const Engine& engine, const Record* input,
+                         std::vector<Record>& out) const {
   std::visit(
       [&](const auto& what) {
         using T = std::decay_t<decltype(what)>;
         if constexpr (std::is_same_v<T, LifecycleEvent>) {
           const Instant occurred = what.occurred_at;
-          Record r{config_.topics.escalations, e.challenge_id, {}, lifecycle_value(e, what, occurred)};
+          Record r{
+              config_.topics.escalations, e.challenge_id, {}, lifecycle_value(e, what, occurred)};
           r.headers = {{"ce_specversion", "1.0"},
                        {"ce_id", e.id()},
                        {"ce_source", config_.source + "/" + e.protocol},
@@ -81,15 +84,21 @@ void OutputRouter::route(const Effect& e, const Engine& engine, const Record* in
             out.push_back(std::move(r));
           }
           for (const auto& u : unresolved) {
-            Record r{config_.topics.dlq, e.challenge_id, {}, "{\"reference\":\"" + e.id() + ":" + u.role + "\"}"};
-            r.headers = {{"__connect.errors.exception.class.name", "crp.UnresolvedRecipient"},
-                         {"__connect.errors.exception.message",
-                          "no email address for role '" + u.role + "' (" + what.template_key + ")"}};
+            Record r{config_.topics.dlq,
+                     e.challenge_id,
+                     {},
+                     "{\"reference\":\"" + e.id() + ":" + u.role + "\"}"};
+            r.headers = {
+                {"__connect.errors.exception.class.name", "crp.UnresolvedRecipient"},
+                {"__connect.errors.exception.message",
+                 "no email address for role '" + u.role + "' (" + what.template_key + ")"}};
             out.push_back(std::move(r));
           }
         } else if constexpr (std::is_same_v<T, CaseNoteDecision>) {
           const ProtocolRuntime* rt = config_.protocols->find(e.protocol);
-          Record r{config_.topics.casenotes, e.challenge_id, {},
+          Record r{config_.topics.casenotes,
+                   e.challenge_id,
+                   {},
                    connectors::casenotes::map(e, what, rt->protocol, engine.find(e.challenge_id))};
           copy_trace(input, r);
           out.push_back(std::move(r));
@@ -109,7 +118,10 @@ void OutputRouter::route(const Effect& e, const Engine& engine, const Record* in
           if (what.due_at) field(w, "due_at", format_iso8601(*what.due_at));
           field(w, "occurred_at", format_iso8601(e.at));
           w.EndObject();
-          Record r{config_.topics.partner_outbox, e.challenge_id, {}, std::string(b.GetString(), b.GetSize())};
+          Record r{config_.topics.partner_outbox,
+                   e.challenge_id,
+                   {},
+                   std::string(b.GetString(), b.GetSize())};
           copy_trace(input, r);
           out.push_back(std::move(r));
         } else if constexpr (std::is_same_v<T, DlqDecision>) {
@@ -134,7 +146,8 @@ void OutputRouter::route_fact(const Effect& e, const Engine& engine,
   }
 }
 
-Record OutputRouter::dead_letter(const Record& input, const std::string& error_class, const std::string& message) const {
+Record OutputRouter::dead_letter(const Record& input, const std::string& error_class,
+                                 const std::string& message) const {
   Record r{config_.topics.dlq, input.key, input.headers, input.value};
   r.headers.push_back({"__connect.errors.topic", input.topic});
   r.headers.push_back({"__connect.errors.partition", std::to_string(input.partition)});

@@ -20,10 +20,12 @@ class OutputRouter {
 
   // `input` is the record that caused the effects (nullptr for timers); its
   // traceparent is copied and it is what a DLQ decision dead-letters.
-  void route(const Effect& effect, const Engine& engine, const Record* input, std::vector<Record>& out) const;
+  void route(const Effect& effect, const Engine& engine, const Record* input,
+             std::vector<Record>& out) const;
 
   // The DLQ record for an input that failed before reaching the engine.
-  Record dead_letter(const Record& input, const std::string& error_class, const std::string& message) const;
+  Record dead_letter(const Record& input, const std::string& error_class,
+                     const std::string& message) const;
 
  private:
   void route_fact(const Effect& closed, const Engine& engine, std::vector<Record>& out) const;

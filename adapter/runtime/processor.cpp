@@ -2,20 +2,25 @@
 
 namespace crp {
 
-void Processor::on_record(const Record& in, std::vector<Output>& out) { apply(in, std::nullopt, out); }
+void Processor::on_record(const Record& in, std::vector<Output>& out) {
+  apply(in, std::nullopt, out);
+}
 
 void Processor::on_record_at(const Record& in, Instant now, std::vector<Output>& out) {
   advance_to(now, out);
   apply(in, now, out);
 }
 
-void Processor::apply(const Record& in, const std::optional<Instant>& wall, std::vector<Output>& out) {
+void Processor::apply(const Record& in, const std::optional<Instant>& wall,
+                      std::vector<Output>& out) {
   const Input* input = nullptr;
   for (const auto& i : config_.inputs) {
     if (i.topic == in.topic) input = &i;
   }
   if (!input) {
-    out.push_back({router_.dead_letter(in, "crp.UnknownTopic", "no connector is configured for this topic"), clock_});
+    out.push_back(
+        {router_.dead_letter(in, "crp.UnknownTopic", "no connector is configured for this topic"),
+         clock_});
     return;
   }
   connectors::SourceResult mapped = input->source->map(in, engine_);
@@ -29,7 +34,8 @@ void Processor::apply(const Record& in, const std::optional<Instant>& wall, std:
   }
   if (mapped.dropped) return;
   if (!mapped.event) {
-    out.push_back({router_.dead_letter(in, mapped.error.error_class, mapped.error.message), wall.value_or(clock_)});
+    out.push_back({router_.dead_letter(in, mapped.error.error_class, mapped.error.message),
+                   wall.value_or(clock_)});
     return;
   }
   std::optional<InboundEvent>& event = mapped.event;

@@ -19,7 +19,8 @@ struct Output {
 
 class Processor {
  public:
-  Processor(const ServiceConfig& config, Engine& engine) : config_(config), engine_(engine), router_(config) {}
+  Processor(const ServiceConfig& config, Engine& engine)
+      : config_(config), engine_(engine), router_(config) {}
 
   // Event time: the clock follows the events' occurred_at. Timers due before
   // the event fire first (a response at exactly 17:00 is on time).
@@ -31,7 +32,8 @@ class Processor {
 
   Instant clock() const { return clock_; }
   // The DLQ record for an input that never reached a connector (e.g. not a record at all).
-  Record dead_letter(const Record& in, const std::string& error_class, const std::string& message) const {
+  Record dead_letter(const Record& in, const std::string& error_class,
+                     const std::string& message) const {
     return router_.dead_letter(in, error_class, message);
   }
 

@@ -78,7 +78,8 @@ void print(const Output& o, std::ostream& out) {
 // each partner would receive, after its allowlist.
 void print_webhook_calls(const ServiceConfig& config, const Output& o, std::ostream& out) {
   if (o.record.topic != config.topics.partner_outbox || !config.webhooks.partners) return;
-  for (const webhooks::Delivery& d : webhooks::fan_out(o.record.value, *config.webhooks.partners, config.source)) {
+  for (const webhooks::Delivery& d :
+       webhooks::fan_out(o.record.value, *config.webhooks.partners, config.source)) {
     Output call{Record{"webhook:" + d.partner_id, d.challenge_id, {}, d.body}, o.at};
     print(call, out);
   }
@@ -86,8 +87,8 @@ void print_webhook_calls(const ServiceConfig& config, const Output& o, std::ostr
 
 }  // namespace
 
-ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& out, std::ostream& err,
-                   std::optional<Instant> until) {
+ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& out,
+                   std::ostream& err, std::optional<Instant> until) {
   Engine engine(config.protocols);
   engine.set_closed_retention(config.closed_retention);
   Processor processor(config, engine);
@@ -113,8 +114,9 @@ ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& 
     if (!to_record(line, number, record, problem)) {
       err << "line " << number << ": not a record: " << problem << "\n";
       Record raw{"replay.input", "", {}, line, 0, static_cast<std::int64_t>(number - 1)};
-      outputs.push_back({processor.dead_letter(raw, "crp.InvalidRecord", "line is not a record: " + problem),
-                         processor.clock()});
+      outputs.push_back(
+          {processor.dead_letter(raw, "crp.InvalidRecord", "line is not a record: " + problem),
+           processor.clock()});
       flush();
       continue;
     }

@@ -17,7 +17,7 @@ struct ReplayStats {
 
 // Reads {"topic","key","headers","value"} lines from `in`, prints one JSON
 // line per produced record to `out`, problems per record to `err`.
-ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& out, std::ostream& err,
-                   std::optional<Instant> until);
+ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& out,
+                   std::ostream& err, std::optional<Instant> until);
 
 }  // namespace crp

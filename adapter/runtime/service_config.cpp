@@ -18,7 +18,8 @@ std::string resolve(const std::filesystem::path& base, const std::string& p) {
 }
 
 void read_strings(const rapidjson::Value& o, std::map<std::string, std::string>& into) {
-  for (auto m = o.MemberBegin(); m != o.MemberEnd(); ++m) into[m->name.GetString()] = m->value.GetString();
+  for (auto m = o.MemberBegin(); m != o.MemberEnd(); ++m)
+    into[m->name.GetString()] = m->value.GetString();
 }
 
 // "HOST:PORT" or "[V6]:PORT"; the schema checks the shape, this the numbers.
@@ -48,11 +49,13 @@ void read_admin(const std::string& path, const std::filesystem::path& base,
 
 // `directory.file` (schemas/directory.schema.json), then the inline `roles`
 // as extra defaults; template keys checked against the loaded protocols.
-void load_directory(const rapidjson::Value& d, const std::filesystem::path& base, ServiceConfig& c) {
+void load_directory(const rapidjson::Value& d, const std::filesystem::path& base,
+                    ServiceConfig& c) {
   if (d.HasMember("file")) {
     std::string file = resolve(base, d["file"].GetString());
     rapidjson::Document dir = json::parse_file(file);
-    if (auto v = json::validate("directory.schema.json", dir)) throw ConfigError(file, v->document_pointer, v->message);
+    if (auto v = json::validate("directory.schema.json", dir))
+      throw ConfigError(file, v->document_pointer, v->message);
     c.directory = connectors::email::RoleDirectory::from_json(dir, file);
   }
   if (d.HasMember("roles")) {
@@ -64,7 +67,8 @@ void load_directory(const rapidjson::Value& d, const std::filesystem::path& base
 
 // "kind", "protocol.kind" or "protocol.stage.kind": a template for a protocol
 // or stage that is not loaded would silently never be used.
-void check_template_keys(const rapidjson::Value& templates, const std::string& path, const ProtocolSet& protocols) {
+void check_template_keys(const rapidjson::Value& templates, const std::string& path,
+                         const ProtocolSet& protocols) {
   for (auto m = templates.MemberBegin(); m != templates.MemberEnd(); ++m) {
     std::string key = m->name.GetString();
     std::string at = json::pointer_append("/email/templates", key);
@@ -103,7 +107,8 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
     std::string file = resolve(base, list[i].GetString());
     Protocol p = load_protocol_file(file);
     if (protocols->find(p.id)) {
-      throw ConfigError(path, json::pointer_append("/protocols", i), "protocol id '" + p.id + "' loaded twice");
+      throw ConfigError(path, json::pointer_append("/protocols", i),
+                        "protocol id '" + p.id + "' loaded twice");
     }
     std::string key = p.calendar_division + "|" + p.time_zone;
     auto& cal = calendars[key];
@@ -121,8 +126,9 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
   for (rapidjson::SizeType i = 0; i < doc["inputs"].Size(); ++i) {
     const rapidjson::Value& in = doc["inputs"][i];
     const std::string connector = in["connector"].GetString();
-    c.inputs.push_back({in["topic"].GetString(), connector,
-                        connectors::make_source(connector, in, path, "/inputs/" + std::to_string(i), protocols)});
+    c.inputs.push_back(
+        {in["topic"].GetString(), connector,
+         connectors::make_source(connector, in, path, "/inputs/" + std::to_string(i), protocols)});
   }
   if (doc.HasMember("topics")) {
     const auto& t = doc["topics"];
@@ -145,7 +151,8 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
           webhooks::load_partners(c.webhooks.partners_dir, secrets == Secrets::resolve));
     }
     if (w.HasMember("pending_topic")) c.webhooks.pending_topic = w["pending_topic"].GetString();
-    if (w.HasMember("operations_topic")) c.webhooks.operations_topic = w["operations_topic"].GetString();
+    if (w.HasMember("operations_topic"))
+      c.webhooks.operations_topic = w["operations_topic"].GetString();
     if (w.HasMember("enabled")) c.webhooks.enabled = w["enabled"].GetBool();
   }
   if (doc.HasMember("email")) {
@@ -165,11 +172,15 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
         c.kafka[key] = m->value.GetString();
       } else if (m->value.HasMember("file")) {
         std::string secret = json::read_file(resolve(base, m->value["file"].GetString()));
-        while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+        while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
+          secret.pop_back();
         c.kafka[key] = secret;
       } else {
         const char* value = std::getenv(m->value["env"].GetString());
-        if (!value) throw ConfigError(path, at, std::string("environment variable ") + m->value["env"].GetString() + " is not set");
+        if (!value)
+          throw ConfigError(
+              path, at,
+              std::string("environment variable ") + m->value["env"].GetString() + " is not set");
         c.kafka[key] = value;
       }
     }
@@ -183,7 +194,8 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
     if (r.HasMember("max_batch")) c.max_batch = r["max_batch"].GetInt();
     if (r.HasMember("create_topics")) c.create_topics = r["create_topics"].GetBool();
     if (r.HasMember("group_id")) c.group_id = r["group_id"].GetString();
-    if (r.HasMember("transactional_id_prefix")) c.transactional_id_prefix = r["transactional_id_prefix"].GetString();
+    if (r.HasMember("transactional_id_prefix"))
+      c.transactional_id_prefix = r["transactional_id_prefix"].GetString();
     if (r.HasMember("clock")) c.event_clock = std::string(r["clock"].GetString()) == "event";
   }
   return c;

@@ -2,8 +2,8 @@
 // protocols run, where inputs come from, where outputs go.
 #pragma once
 
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -65,14 +65,15 @@ struct ServiceConfig {
   std::map<std::string, std::string> email_templates;
   std::string case_link;                       // "{case_id}" replaced
   connectors::email::RoleDirectory directory;  // role -> mailbox by team / locality / default
-  std::map<std::string, std::string> kafka;            // secrets already resolved
+  std::map<std::string, std::string> kafka;    // secrets already resolved
   int commit_interval_ms = 100;
   int max_batch = 1000;
   bool create_topics = false;
   std::string group_id = "crp-adapter";
   std::string transactional_id_prefix = "crp-adapter";
   bool event_clock = false;  // runtime.clock == "event"
-  std::chrono::milliseconds closed_retention{std::chrono::hours(24 * 30)};  // runtime.closed_retention_days
+  std::chrono::milliseconds closed_retention{
+      std::chrono::hours(24 * 30)};  // runtime.closed_retention_days
 };
 
 // Loads, validates and resolves the whole configuration, protocols included.

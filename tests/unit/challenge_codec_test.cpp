@@ -24,7 +24,8 @@ TEST(ChallengeCodec, RoundTripsEveryField) {
   c.due_at = testing::at("2027-01-08T17:00:00Z");
   c.response_overdue = true;
   c.meeting_at = testing::at("2027-01-09T10:30:00.250Z");
-  c.duties = {DutyState{"stage3", "director_notified", testing::at("2027-01-05T17:00:00Z"), true, false}};
+  c.duties = {
+      DutyState{"stage3", "director_notified", testing::at("2027-01-05T17:00:00Z"), true, false}};
   c.process_due_at = testing::at("2027-01-25T17:00:00Z");
   c.process_overdue = true;
   c.check_due_at = testing::at("2027-02-25T17:00:00Z");
@@ -33,7 +34,8 @@ TEST(ChallengeCodec, RoundTripsEveryField) {
   c.last_event_at = testing::at("2027-01-05T09:00:00Z");
   c.seq = 17;
   c.seen_event_ids = {"a", "b"};
-  c.history = {HistoryEntry{testing::at("2027-01-04T09:00:00Z"), "challenge.stage_started", "stage3"}};
+  c.history = {
+      HistoryEntry{testing::at("2027-01-04T09:00:00Z"), "challenge.stage_started", "stage3"}};
 
   std::string bytes = encode_challenge(c);
   std::string error;

@@ -9,7 +9,8 @@
 namespace crp::testing {
 
 inline const ServiceConfig& example_config() {
-  static const ServiceConfig config = load_service_config(std::string(CRP_SOURCE_DIR) + "/config/crp-adapter.json");
+  static const ServiceConfig config =
+      load_service_config(std::string(CRP_SOURCE_DIR) + "/config/crp-adapter.json");
   return config;
 }
 
@@ -20,7 +21,8 @@ inline Instant at(const std::string& iso) {
 }
 
 inline InboundEvent event(EventType type, const std::string& id, const std::string& when,
-                          const std::string& challenge = "C1", const std::string& protocol = "rotherham") {
+                          const std::string& challenge = "C1",
+                          const std::string& protocol = "rotherham") {
   InboundEvent e;
   e.type = type;
   e.event_id = id;

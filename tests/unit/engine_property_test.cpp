@@ -22,16 +22,18 @@ Generated generate(std::uint32_t seed, int n) {
   const auto& protocols = example_config().protocols->all();
   std::vector<std::string> ids;
   for (const auto& [id, _] : protocols) ids.push_back(id);
-  const std::vector<std::string> stages{"informal", "dissent", "level1", "level2", "stage1", "stage2",
-                                        "stage3",   "stage4",  "stage5", "final",  "bogus"};
-  const std::vector<std::string> duties{"stage1_form", "stage2_form", "stage3_form", "director_notified", "nope"};
+  const std::vector<std::string> stages{"informal", "dissent", "level1", "level2",
+                                        "stage1",   "stage2",  "stage3", "stage4",
+                                        "stage5",   "final",   "bogus"};
+  const std::vector<std::string> duties{"stage1_form", "stage2_form", "stage3_form",
+                                        "director_notified", "nope"};
   Generated g;
   Instant t = *parse_iso8601("2026-12-01T09:00:00Z");
   for (int i = 0; i < n; ++i) {
     t += std::chrono::minutes(rng() % (60 * 24 * 4));
     InboundEvent e;
     e.type = static_cast<EventType>(rng() % 15);
-    e.event_id = "e" + std::to_string(rng() % (n + n / 10));  // some repeats
+    e.event_id = "e" + std::to_string(rng() % (n + n / 10));           // some repeats
     e.occurred_at = rng() % 20 == 0 ? t - std::chrono::hours(30) : t;  // some out of order
     int c = rng() % 12;
     e.challenge_id = "C" + std::to_string(c);
@@ -64,16 +66,19 @@ std::string run(const Generated& g, int& closed_speech, int& early_deadlines) {
     bool was_closed = before && before->closed();
     engine.apply(e, clock, out);
     for (const auto& eff : out) {
-      if (was_closed && eff.challenge_id == e.challenge_id && !std::holds_alternative<DlqDecision>(eff.what)) {
+      if (was_closed && eff.challenge_id == e.challenge_id &&
+          !std::holds_alternative<DlqDecision>(eff.what)) {
         ++closed_speech;
       }
       if (auto* l = std::get_if<LifecycleEvent>(&eff.what)) {
         const Challenge* c = engine.find(eff.challenge_id);
-        if (l->type == "challenge.stage_started" && l->due_at && c && *l->due_at < c->stage_started_at) {
+        if (l->type == "challenge.stage_started" && l->due_at && c &&
+            *l->due_at < c->stage_started_at) {
           ++early_deadlines;
         }
       }
-      transcript += eff.id() + " " + format_iso8601(eff.at) + " " + std::to_string(eff.what.index()) + "\n";
+      transcript +=
+          eff.id() + " " + format_iso8601(eff.at) + " " + std::to_string(eff.what.index()) + "\n";
     }
   }
   Effects tail;

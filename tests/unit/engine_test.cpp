@@ -17,7 +17,8 @@ TEST(Engine, RaisingStartsTheStageWithItsDeadlineDutiesAndNotifications) {
   // SPEC: Rotherham Stage 1 raised Thu 2026-12-17 -> response due 2027-01-05T17:00:00Z.
   Engine engine(example_config().protocols);
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"), out);
+  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"),
+               out);
   auto lifecycle = only<LifecycleEvent>(out);
   ASSERT_EQ(lifecycle.size(), 1u);
   EXPECT_EQ(lifecycle[0].type, "challenge.stage_started");
@@ -37,11 +38,13 @@ TEST(Engine, RaisingStartsTheStageWithItsDeadlineDutiesAndNotifications) {
 TEST(Engine, RejectedInputLeavesStateUnchangedAndIsDeadLettered) {
   Engine engine(example_config().protocols);
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"), out);
+  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"),
+               out);
   std::string before = encode_challenge(*engine.find("C1"));
   out.clear();
   auto bad = event(EventType::escalated, "e2", "2026-12-18T10:00:00Z");
-  bad.to_stage = "stage4";  // "Stage 4 will have required the Conference Chair to have exhausted Stages 1-3"
+  bad.to_stage =
+      "stage4";  // "Stage 4 will have required the Conference Chair to have exhausted Stages 1-3"
   engine.apply(bad, at("2026-12-18T10:00:00Z"), out);
   auto dlq = only<DlqDecision>(out);
   ASSERT_EQ(out.size(), 1u);
@@ -68,10 +71,14 @@ TEST(Engine, DuplicateEventIdsAreIgnored) {
 TEST(Engine, UnknownProtocolChallengeAndOutOfOrderEventsAreDeadLettered) {
   Engine engine(example_config().protocols);
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z", "C1", "atlantis"), at("2026-12-17T10:00:00Z"), out);
-  engine.apply(event(EventType::response_received, "e2", "2026-12-17T10:00:00Z", "C9"), at("2026-12-17T10:00:00Z"), out);
-  engine.apply(event(EventType::raised, "e3", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"), out);
-  engine.apply(event(EventType::response_received, "e4", "2026-12-16T10:00:00Z"), at("2026-12-17T10:00:00Z"), out);
+  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z", "C1", "atlantis"),
+               at("2026-12-17T10:00:00Z"), out);
+  engine.apply(event(EventType::response_received, "e2", "2026-12-17T10:00:00Z", "C9"),
+               at("2026-12-17T10:00:00Z"), out);
+  engine.apply(event(EventType::raised, "e3", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"),
+               out);
+  engine.apply(event(EventType::response_received, "e4", "2026-12-16T10:00:00Z"),
+               at("2026-12-17T10:00:00Z"), out);
   auto dlq = only<DlqDecision>(out);
   ASSERT_EQ(dlq.size(), 3u);
   EXPECT_EQ(dlq[0].error_class, "crp.UnknownProtocol");
@@ -82,7 +89,8 @@ TEST(Engine, UnknownProtocolChallengeAndOutOfOrderEventsAreDeadLettered) {
 TEST(Engine, DeadlinesFireOnceInOrderAndOnlyWhenDue) {
   Engine engine(example_config().protocols);
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"), out);
+  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"),
+               out);
   out.clear();
   engine.advance_to(at("2026-12-22T16:59:59Z"), out);
   EXPECT_TRUE(out.empty());
@@ -126,7 +134,8 @@ TEST(Engine, RestoredStateFiresTheSameTimersAsTheOriginal) {
 TEST(Engine, DropForgetsTheChallengeAndItsTimers) {
   Engine engine(example_config().protocols);
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"), out);
+  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"),
+               out);
   engine.drop("C1");
   EXPECT_EQ(engine.find("C1"), nullptr);
   EXPECT_EQ(engine.pending_timers(), 0u);
@@ -138,9 +147,12 @@ TEST(Engine, DropForgetsTheChallengeAndItsTimers) {
 TEST(Engine, TakeDirtyNamesEveryChangedChallengeOnce) {
   Engine engine(example_config().protocols);
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z", "A"), at("2026-12-17T10:00:00Z"), out);
-  engine.apply(event(EventType::raised, "e2", "2026-12-17T10:00:00Z", "B"), at("2026-12-17T10:00:00Z"), out);
-  engine.apply(event(EventType::withdrawn, "e3", "2026-12-17T11:00:00Z", "A"), at("2026-12-17T11:00:00Z"), out);
+  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z", "A"),
+               at("2026-12-17T10:00:00Z"), out);
+  engine.apply(event(EventType::raised, "e2", "2026-12-17T10:00:00Z", "B"),
+               at("2026-12-17T10:00:00Z"), out);
+  engine.apply(event(EventType::withdrawn, "e3", "2026-12-17T11:00:00Z", "A"),
+               at("2026-12-17T11:00:00Z"), out);
   auto dirty = engine.take_dirty();
   std::sort(dirty.begin(), dirty.end());
   EXPECT_EQ(dirty, (std::vector<std::string>{"A", "B"}));
@@ -154,15 +166,18 @@ TEST(Engine, ClosedChallengesAreForgottenAfterTheirRetention) {
   Engine engine(example_config().protocols);
   engine.set_closed_retention(std::chrono::hours(24 * 30));
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2027-01-04T09:00:00Z"), at("2027-01-04T09:00:00Z"), out);
-  engine.apply(event(EventType::withdrawn, "e2", "2027-01-05T09:00:00Z"), at("2027-01-05T09:00:00Z"), out);
+  engine.apply(event(EventType::raised, "e1", "2027-01-04T09:00:00Z"), at("2027-01-04T09:00:00Z"),
+               out);
+  engine.apply(event(EventType::withdrawn, "e2", "2027-01-05T09:00:00Z"),
+               at("2027-01-05T09:00:00Z"), out);
   ASSERT_TRUE(engine.find("C1") && engine.find("C1")->closed());
   (void)engine.take_dirty();
   EXPECT_EQ(engine.next_due(), at("2027-02-04T09:00:00Z"));  // closed + 30 days
 
   out.clear();
   engine.advance_to(at("2027-02-04T08:59:59Z"), out);
-  engine.apply(event(EventType::response_received, "e3", "2027-02-04T08:00:00Z"), at("2027-02-04T08:00:00Z"), out);
+  engine.apply(event(EventType::response_received, "e3", "2027-02-04T08:00:00Z"),
+               at("2027-02-04T08:00:00Z"), out);
   ASSERT_EQ(only<DlqDecision>(out).size(), 1u);
   EXPECT_EQ(only<DlqDecision>(out)[0].error_class, "crp.ChallengeClosed");
   (void)engine.take_dirty();
@@ -180,8 +195,10 @@ TEST(Engine, ClosedChallengesAreForgottenAfterTheirRetention) {
 TEST(Engine, ZeroRetentionKeepsClosedChallenges) {
   Engine engine(example_config().protocols);
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2027-01-04T09:00:00Z"), at("2027-01-04T09:00:00Z"), out);
-  engine.apply(event(EventType::withdrawn, "e2", "2027-01-05T09:00:00Z"), at("2027-01-05T09:00:00Z"), out);
+  engine.apply(event(EventType::raised, "e1", "2027-01-04T09:00:00Z"), at("2027-01-04T09:00:00Z"),
+               out);
+  engine.apply(event(EventType::withdrawn, "e2", "2027-01-05T09:00:00Z"),
+               at("2027-01-05T09:00:00Z"), out);
   engine.advance_to(at("2030-01-01T00:00:00Z"), out);
   EXPECT_NE(engine.find("C1"), nullptr);
   EXPECT_FALSE(engine.next_due());

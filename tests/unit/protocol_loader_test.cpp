@@ -94,7 +94,8 @@ TEST(ProtocolLoader, RefusesAnUnknownRole) {
   auto e = broken("/stages/1/to/0", "\"chief_executive\"");
   EXPECT_EQ(e.pointer(), "/stages/1/to/0");
   EXPECT_NE(e.reason().find("unknown role 'chief_executive'"), std::string::npos) << e.what();
-  EXPECT_NE(std::string(e.what()).find("rotherham.json: /stages/1/to/0: unknown role"), std::string::npos);
+  EXPECT_NE(std::string(e.what()).find("rotherham.json: /stages/1/to/0: unknown role"),
+            std::string::npos);
 }
 
 TEST(ProtocolLoader, RefusesEscalateWithoutANextStage) {
@@ -105,7 +106,8 @@ TEST(ProtocolLoader, RefusesEscalateWithoutANextStage) {
 TEST(ProtocolLoader, RefusesUnknownProperties) {
   auto e = broken("/stages/0/deadline_in_days", "5");
   EXPECT_EQ(e.pointer(), "/stages/0/deadline_in_days");
-  EXPECT_NE(e.reason().find("property not allowed here: deadline_in_days"), std::string::npos) << e.what();
+  EXPECT_NE(e.reason().find("property not allowed here: deadline_in_days"), std::string::npos)
+      << e.what();
 }
 
 TEST(ProtocolLoader, ReportsInvalidJsonWithLineAndColumn) {

@@ -21,8 +21,10 @@ TEST(Replay, BadInputIsReportedAndDeadLetteredNeverACrash) {
   std::istringstream in(
       "this is not a record\n" + record(R"("{not json")") +
       record(R"({"type":"challenge.raised","event_id":"e1"})") +
-      record(R"({"type":"challenge.exploded","event_id":"e1","occurred_at":"2026-12-17T10:00:00Z","challenge_id":"C1","case_id":"K1","protocol":"rotherham"})") +
-      record(R"({"type":"challenge.raised","event_id":"e2","occurred_at":"2026-12-17T10:00:00Z","challenge_id":"C1","case_id":"K1","protocol":"rotherham"})"));
+      record(
+          R"({"type":"challenge.exploded","event_id":"e1","occurred_at":"2026-12-17T10:00:00Z","challenge_id":"C1","case_id":"K1","protocol":"rotherham"})") +
+      record(
+          R"({"type":"challenge.raised","event_id":"e2","occurred_at":"2026-12-17T10:00:00Z","challenge_id":"C1","case_id":"K1","protocol":"rotherham"})"));
   std::ostringstream out, err;
   ReplayStats stats = replay(testing::example_config(), in, out, err, std::nullopt);
   EXPECT_EQ(stats.records, 5u);
@@ -44,7 +46,8 @@ TEST(Replay, CopiesTraceparentToOutputsAndPrintsEscalationsFirst) {
   std::ostringstream out, err;
   replay(testing::example_config(), in, out, err, std::nullopt);
   std::string first = out.str().substr(0, out.str().find('\n'));
-  EXPECT_NE(first.find(R"("topic":"crp.escalations","key":"C1","at":"2026-12-17T10:00:00Z")"), std::string::npos)
+  EXPECT_NE(first.find(R"("topic":"crp.escalations","key":"C1","at":"2026-12-17T10:00:00Z")"),
+            std::string::npos)
       << first;
   EXPECT_NE(first.find(R"("due_at":"2027-01-05T17:00:00Z")"), std::string::npos) << first;
 }
@@ -66,7 +69,8 @@ TEST(Replay, UntilFiresTimersAndOutputIsIdenticalOnTwoRuns) {
   EXPECT_NE(a.find(R"("type":"process.overdue")"), std::string::npos);
 }
 
-// Every escalation value the engine produces for the demo sample conforms to schemas/outbound/escalation.schema.json.
+// Every escalation value the engine produces for the demo sample conforms to
+// schemas/outbound/escalation.schema.json.
 TEST(Replay, EscalationValuesConformToTheOutboundSchema) {
   std::ifstream in(std::string(CRP_SOURCE_DIR) + "/config/samples/canonical-demo.jsonl");
   std::ostringstream out, err;
