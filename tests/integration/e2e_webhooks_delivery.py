@@ -242,6 +242,9 @@ def main():
         attempts_during = [r for r in down_rx.received("/down") if r.outcome == "stall"]
         check(len(attempts_during) >= 6, f"partner down was retried during the outage ({len(attempts_during)} "
                                          f"attempts hung)")
+        opened = [l.get("partner") for l in adapter.log_lines() if l.get("message") == "partner circuit opened"]
+        check("down" in opened,
+              f"the circuit breaker opened for partner down (opened for {sorted(set(opened))})")
 
         # 7. Signatures (standardwebhooks) and the allowlist, on the raw bytes received.
         all_requests = main_rx.received() + down_rx.received()
