@@ -3,6 +3,7 @@
 #include <date/tz.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
+#include <filesystem>
 
 #include <algorithm>
 #include <charconv>
@@ -431,7 +432,10 @@ class Mapper {
   }
 
   std::string where(const char* field) const {
-    std::string w = "debezium mapping " + mapping_.file + " table " + table_.label;
+    // The file's name, not its path: the same record dead-letters with the same
+    // message on every host, and the DLQ does not reveal the deployment's layout.
+    std::string w = "debezium mapping " + std::filesystem::path(mapping_.file).filename().string() +
+                    " table " + table_.label;
     if (rule_) w += " rule '" + rule_->name + "'";
     return w + " field " + field;
   }
