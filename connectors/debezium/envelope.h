@@ -40,6 +40,8 @@ struct Envelope {
 // `value` is the record value; empty or JSON null is a tombstone, as is a
 // wrapper whose payload is null.
 Envelope scan_envelope(std::string_view value);
+// The envelope's views point into `value`: a temporary would leave them dangling.
+Envelope scan_envelope(std::string&& value) = delete;
 
 // Calls f(RawString key, std::string_view value) for each member of the JSON
 // object `object` (raw text). Stops early when f returns false. Returns false

@@ -53,8 +53,10 @@ TEST(DebeziumEnvelope, FindsSourceAndOpInBothForms) {
   EXPECT_TRUE(e.op.equals("c"));
   EXPECT_EQ(e.after, R"({"REF":"C1"})");
 
-  Envelope w = scan_envelope(
-      R"({"schema":{"type":"struct","fields":[{"field":"source"}]},"payload":)" + plain + "}");
+  // The envelope's views point into the record: keep it alive while they are read.
+  const std::string wrapped =
+      R"({"schema":{"type":"struct","fields":[{"field":"source"}]},"payload":)" + plain + "}";
+  Envelope w = scan_envelope(wrapped);
   ASSERT_EQ(w.kind, Envelope::Kind::change);
   EXPECT_TRUE(w.wrapped);
   EXPECT_TRUE(w.table.equals("CHALLENGE"));
