@@ -106,6 +106,14 @@ void EventLogger::event_cb(RdKafka::Event& event) {
             {{"client", client_}, {"facility", event.fac()}, {"detail", event.str()}});
         break;
       }
+      // While the service aborts a transaction on purpose (fault, rewind),
+      // librdkafka reports the records it purges as a failed transaction: that
+      // is the abort itself, and the batch is retried from the last commit.
+      if (event.fac() == "TXNERR" && event.str().find("in state BeginAbort") != std::string::npos) {
+        log(LogLevel::warning, "librdkafka",
+            {{"client", client_}, {"facility", event.fac()}, {"detail", event.str()}});
+        break;
+      }
       const LogLevel level = severity <= RdKafka::Event::EVENT_SEVERITY_ERROR ? LogLevel::error
                              : severity == RdKafka::Event::EVENT_SEVERITY_WARNING
                                  ? LogLevel::warning
