@@ -68,8 +68,27 @@ SourceResult mapping_error(const std::string& system, const std::string& pointer
 std::optional<SourceResult> parse_and_validate(const std::string& system, const std::string& value,
                                                const std::string& schema, rapidjson::Document& doc);
 
+// The shared front of a case-system source: validates the record, reads its
+// occurred_at, and lets `map_document(doc, at)` map it; the result carries
+// the event time (the processor fires earlier deadlines before mapping again).
+template <typename MapDocument>
+SourceResult map_timed_record(const std::string& system, const std::string& schema,
+                              const std::string& value, MapDocument&& map_document);
+
 // Small readers for validated documents.
 std::string str(const rapidjson::Value& o, const char* key);
 const rapidjson::Value* obj(const rapidjson::Value& o, const char* key);
+
+template <typename MapDocument>
+SourceResult map_timed_record(const std::string& system, const std::string& schema,
+                              const std::string& value, MapDocument&& map_document) {
+  rapidjson::Document doc;
+  if (auto bad = parse_and_validate(system, value, schema, doc)) return *bad;
+  const std::optional<Instant> at = parse_iso8601(str(doc, "occurred_at"));
+  if (!at) return mapping_error(system, "/occurred_at", "not a valid ISO 8601 instant");
+  SourceResult result = map_document(doc, *at);
+  result.occurred_at = at;
+  return result;
+}
 
 }  // namespace crp::connectors

@@ -74,14 +74,9 @@ LcsSource::LcsSource(std::shared_ptr<const ProtocolSet> protocols, const rapidjs
 }
 
 SourceResult LcsSource::map(const Record& record, const Engine& state) const {
-  rapidjson::Document doc;
-  if (auto bad = parse_and_validate(kSystem, record.value, "inbound/lcs.schema.json", doc))
-    return *bad;
-  const std::optional<Instant> at = parse_iso8601(str(doc, "occurred_at"));
-  if (!at) return mapping_error(kSystem, "/occurred_at", "not a valid ISO 8601 instant");
-  SourceResult result = map_document(doc, *at, state);
-  result.occurred_at = at;
-  return result;
+  return map_timed_record(
+      kSystem, "inbound/lcs.schema.json", record.value,
+      [&](const rapidjson::Document& doc, Instant at) { return map_document(doc, at, state); });
 }
 
 SourceResult LcsSource::map_document(const rapidjson::Document& doc, Instant at,

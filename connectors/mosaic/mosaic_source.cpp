@@ -47,14 +47,9 @@ MosaicSource::MosaicSource(std::shared_ptr<const ProtocolSet> protocols,
 }
 
 SourceResult MosaicSource::map(const Record& record, const Engine& state) const {
-  rapidjson::Document doc;
-  if (auto bad = parse_and_validate(kSystem, record.value, "inbound/mosaic.schema.json", doc))
-    return *bad;
-  const std::optional<Instant> at = parse_iso8601(str(doc, "occurred_at"));
-  if (!at) return mapping_error(kSystem, "/occurred_at", "not a valid ISO 8601 instant");
-  SourceResult result = map_document(doc, *at, state);
-  result.occurred_at = at;
-  return result;
+  return map_timed_record(
+      kSystem, "inbound/mosaic.schema.json", record.value,
+      [&](const rapidjson::Document& doc, Instant at) { return map_document(doc, at, state); });
 }
 
 SourceResult MosaicSource::map_document(const rapidjson::Document& doc, Instant at,
