@@ -17,6 +17,7 @@ restored state is not all N challenges (or RESTORE_BOUND_S is exceeded).
 import argparse
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -46,6 +47,13 @@ def rss_kib(pid):
     return out
 
 
+def cpu_s(pid):
+    """User + system CPU seconds the process has used so far: a figure the
+    other work on a shared 2-core machine does not inflate, as it does wall time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def create_topics(bootstrap, names, compact=()):
     admin = AdminClient({"bootstrap.servers": bootstrap})
     specs = [NewTopic(n, PARTITIONS, 1, config={"cleanup.policy": "compact"} if n in compact else {})
@@ -54,7 +62,7 @@ def create_topics(bootstrap, names, compact=()):
         future.result(60)
 
 
-def write_config(work, tag, bootstrap, changelog, admin_port):
+def write_config(work, tag, bootstrap, changelog, admin_port, kafka=None):
     """The e2e tests' config (absolute paths, our broker) with its own changelog
     and group. Event clock: no deadline fires without input, so nothing but
     the restore runs while it is measured."""
@@ -67,7 +75,7 @@ def write_config(work, tag, bootstrap, changelog, admin_port):
         admin_port = None
     path = e2e_harness.write_config(Path(work) / f"{tag}.json", bootstrap,
                                     {"clock": "event", "group_id": f"restore-{tag}",
-                                     "transactional_id_prefix": f"restore-{tag}"}, **sections)
+                                     "transactional_id_prefix": f"restore-{tag}"}, kafka=kafka, **sections)
     return path, admin_port
 
 
@@ -114,6 +122,7 @@ def run_adapter(binary, config, log_path, want, admin_port, timeout):
                     restored[k] += int(entry.get(k, 0))
                 if restored["challenges"] >= want:
                     restored_at = time.monotonic() - started
+                    cpu_at_restored = cpu_s(proc.pid)
                     break
         if restored_at is None:
             proc.kill()
@@ -133,7 +142,7 @@ def run_adapter(binary, config, log_path, want, admin_port, timeout):
         log.write(rest)
     return {"restored_challenges": restored["challenges"], "restored_records": restored["records"],
             "pending_timers": restored["pending_timers"], "restore_ms": restored["ms"],
-            "start_to_restored_s": round(restored_at, 3),
+            "start_to_restored_s": round(restored_at, 3), "cpu_s_at_restored": round(cpu_at_restored, 2),
             "start_to_readyz_s": round(ready_at["s"], 3) if "s" in ready_at else None,
             "rss_mib_at_restored": round(rss_now["VmRSS"] / 1024, 1),
             "rss_mib": round(rss_later["VmRSS"] / 1024, 1), "peak_rss_mib": round(rss_later["VmHWM"] / 1024, 1),
@@ -141,12 +150,16 @@ def run_adapter(binary, config, log_path, want, admin_port, timeout):
 
 
 def timed(cmd, **kw):
+    """Runs cmd; returns its stdout, wall seconds and CPU seconds (user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     done = subprocess.run(cmd, capture_output=True, text=True, **kw)
     took = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"restore_scale: {cmd[0]} exited {done.returncode}: {done.stderr[-2000:]}")
-    return done.stdout, took
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return done.stdout, took, cpu
 
 
 def main():
@@ -158,6 +171,8 @@ def main():
     ap.add_argument("--fill", required=True, help="changelog_fill binary")
     ap.add_argument("--work", required=True)
     ap.add_argument("--admin-port", type=int, default=0)
+    ap.add_argument("--kafka", action="append", default=[], metavar="KEY=VALUE",
+                    help="a librdkafka property for the adapter under test (tuning experiments)")
     ap.add_argument("--bound-s", type=float, default=0, help="fail when a restore takes longer")
     a = ap.parse_args()
     n = a.challenges
@@ -179,22 +194,24 @@ def main():
     empty = run_adapter(a.adapter, config, Path(a.work) / "adapter-empty.log", 0, admin_port, timeout)
     emit({"measure": "adapter, empty changelog", **empty})
 
-    out, took = timed([a.fill, "fill", "--config", str(REPO / "config" / "crp-adapter.json"),
+    out, took, _ = timed([a.fill, "fill", "--config", str(REPO / "config" / "crp-adapter.json"),
                        "--bootstrap", a.bootstrap, "--topic", "restore.changelog", "--challenges", str(n)])
     fill = json.loads(out)
     emit({"measure": "fill", **fill})
 
-    out, kcat_s = timed(["kcat", "-C", "-b", a.bootstrap, "-t", "restore.changelog", "-o", "beginning", "-e",
+    out, kcat_s, _ = timed(["kcat", "-C", "-b", a.bootstrap, "-t", "restore.changelog", "-o", "beginning", "-e",
                          "-q", "-X", "isolation.level=read_committed", "-f", "%o\n"])
     kcat_records = out.count("\n")
     emit({"measure": "baseline kcat", "records": kcat_records, "seconds": round(kcat_s, 2)})
-    out, bare_wall = timed([a.fill, "read", "--bootstrap", a.bootstrap, "--topic", "restore.changelog"])
+    out, bare_wall, bare_cpu = timed([a.fill, "read", "--bootstrap", a.bootstrap, "--topic", "restore.changelog"])
     bare = json.loads(out)
-    emit({"measure": "baseline librdkafka read", **bare, "process_seconds": round(bare_wall, 2)})
+    emit({"measure": "baseline librdkafka read", **bare, "process_seconds": round(bare_wall, 2),
+          "process_cpu_s": round(bare_cpu, 2)})
 
     runs = []
     for r in range(a.rounds):
-        config, admin_port = write_config(a.work, f"full-{r}", a.bootstrap, "restore.changelog", a.admin_port)
+        config, admin_port = write_config(a.work, f"full-{r}", a.bootstrap, "restore.changelog", a.admin_port,
+                                          dict(kv.split("=", 1) for kv in a.kafka))
         m = run_adapter(a.adapter, config, Path(a.work) / f"adapter-full-{r}.log", n, admin_port, timeout)
         emit({"measure": f"adapter restore, round {r + 1}", **m})
         runs.append(m)
@@ -208,6 +225,10 @@ def main():
                "empty_start_to_restored_s": empty["start_to_restored_s"],
                "baseline_librdkafka_read_s": bare["seconds"], "baseline_kcat_s": round(kcat_s, 2),
                "ratio_restore_to_bare_read": round(best["restore_ms"] / 1000 / bare["seconds"], 2),
+               # CPU, not wall: the adapter's CPU to restored (its start-up
+               # included) over the bare read's; robust to a busy machine.
+               "restore_cpu_s": [m["cpu_s_at_restored"] for m in runs], "bare_read_cpu_s": round(bare_cpu, 2),
+               "ratio_restore_cpu_to_bare_read_cpu": round(best["cpu_s_at_restored"] / bare_cpu, 2),
                "rss_mib": best["rss_mib"], "rss_mib_empty": empty["rss_mib"],
                "rss_bytes_per_challenge": round(per_challenge)}
     emit(summary)

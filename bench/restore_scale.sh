@@ -7,13 +7,14 @@
 #   bench/restore_scale.sh                     # 100,000 challenges, 1 round (CI)
 #   bench/restore_scale.sh --long              # 1,000,000 challenges, 3 rounds
 #   options: --challenges N --rounds R --adapter BIN --fill BIN --bound-s S
+#            --kafka KEY=VALUE (a librdkafka property for the adapter; repeatable)
 #   env: KAFKA_PORT (18650), WORK (kept: configs and adapter logs)
 # Prints one JSON line per measurement on stdout; exits 1 when the restored
 # state is incomplete (or a restore exceeds --bound-s).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-challenges=100000 rounds=1 bound=0
+challenges=100000 rounds=1 bound=0 extra=()
 adapter=$REPO/build/crp-adapter fill=$REPO/build/bench/changelog_fill
 while (($#)); do
   case $1 in
@@ -23,6 +24,7 @@ while (($#)); do
     --adapter) adapter=$2; shift ;;
     --fill) fill=$2; shift ;;
     --bound-s) bound=$2; shift ;;
+    --kafka) extra+=(--kafka "$2"); shift ;;
     *) echo "restore_scale: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -49,4 +51,4 @@ bootstrap=$(scripts/kafka-local start | sed 's/^bootstrap.servers=//')
 echo "restore_scale: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $challenges challenges, work $WORK" >&2
 "$VENV/bin/python" bench/restore_scale.py --bootstrap "$bootstrap" --challenges "$challenges" \
   --rounds "$rounds" --adapter "$adapter" --fill "$fill" --work "$WORK" \
-  --admin-port $((KAFKA_PORT + 5)) --bound-s "$bound"
+  --admin-port $((KAFKA_PORT + 5)) --bound-s "$bound" "${extra[@]}"

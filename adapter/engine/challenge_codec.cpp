@@ -1,177 +1,232 @@
+// Version 2 of the changelog state record: a tag byte, then every field of
+// Challenge in declaration order. Integers are LEB128 varints (times zigzag,
+// and relative to opened_at, so most take 3-4 bytes); strings and lists are a
+// varint length then their bytes or items. No field names, no DOM: decoding is
+// one pass over the bytes with bounds checks, and a record is about half the
+// size of the JSON version 1.
 #include "adapter/engine/challenge_codec.h"
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
-#include "adapter/json/json.h"
+#include <cstdint>
 
 namespace crp {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-constexpr int kVersion = 1;
+// JSON (version 1) starts with '{', so the first byte tells the versions apart.
+constexpr char kTagV2 = '\x02';
+constexpr std::uint64_t kMaxCount = 1u << 24;  // more items than bytes is corrupt anyway
 
-void kv(Writer& w, const char* k, const std::string& v) {
-  w.Key(k);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+enum Flag : std::uint8_t {
+  kImmediateRisk = 1 << 0,
+  kResponseOverdue = 1 << 1,
+  kProcessOverdue = 1 << 2,
+  kHasDue = 1 << 3,
+  kHasMeeting = 1 << 4,
+  kHasProcessDue = 1 << 5,
+  kHasCheckDue = 1 << 6,
+};
+enum DutyFlag : std::uint8_t { kDone = 1 << 0, kOverdue = 1 << 1 };
+
+std::uint64_t zigzag(std::int64_t v) {
+  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
 }
-void kv_time(Writer& w, const char* k, Instant t) {
-  w.Key(k), w.Int64(t.time_since_epoch().count());
+std::int64_t unzigzag(std::uint64_t v) {
+  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
 }
-void kv_opt(Writer& w, const char* k, const std::optional<Instant>& t) {
-  if (t) kv_time(w, k, *t);
-}
-void strings(Writer& w, const char* k, const std::vector<std::string>& v) {
-  w.Key(k);
-  w.StartArray();
-  for (const auto& s : v) w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  w.EndArray();
+std::int64_t ms(Instant t) {
+  return t.time_since_epoch().count();
 }
 
-std::string s(const rapidjson::Value& o, const char* k) {
-  auto it = o.FindMember(k);
-  return it != o.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString())
-                                                     : std::string();
-}
-Instant t(const rapidjson::Value& o, const char* k) {
-  auto it = o.FindMember(k);
-  return Instant(std::chrono::milliseconds(
-      it != o.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0));
-}
-std::optional<Instant> opt(const rapidjson::Value& o, const char* k) {
-  if (!o.HasMember(k)) return std::nullopt;
-  return t(o, k);
-}
-bool b(const rapidjson::Value& o, const char* k) {
-  auto it = o.FindMember(k);
-  return it != o.MemberEnd() && it->value.IsBool() && it->value.GetBool();
-}
-std::vector<std::string> list(const rapidjson::Value& o, const char* k) {
-  std::vector<std::string> out;
-  auto it = o.FindMember(k);
-  if (it == o.MemberEnd() || !it->value.IsArray()) return out;
-  for (const auto& v : it->value.GetArray()) {
-    if (v.IsString()) out.emplace_back(v.GetString());
+class Writer {
+ public:
+  explicit Writer(Instant base) : base_(ms(base)) { out_.reserve(512); }
+  void byte(std::uint8_t b) { out_.push_back(static_cast<char>(b)); }
+  void varint(std::uint64_t v) {
+    while (v >= 0x80) {
+      byte(static_cast<std::uint8_t>(v | 0x80));
+      v >>= 7;
+    }
+    byte(static_cast<std::uint8_t>(v));
   }
-  return out;
-}
+  void time(Instant t) { varint(zigzag(ms(t) - base_)); }
+  void str(const std::string& s) {
+    varint(s.size());
+    out_.append(s);
+  }
+  void strings(const std::vector<std::string>& list) {
+    varint(list.size());
+    for (const auto& s : list) str(s);
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  std::int64_t base_;
+  std::string out_;
+};
+
+// Every read checks the bounds; the first failure sticks and names the offset.
+class Reader {
+ public:
+  explicit Reader(std::string_view bytes) : bytes_(bytes) {}
+  bool ok() const { return error_.empty(); }
+  bool at_end() const { return pos_ == bytes_.size(); }
+  const std::string& error() const { return error_; }
+  void fail(const char* what) {
+    if (ok()) error_ = std::string(what) + " at byte " + std::to_string(pos_);
+  }
+  std::uint8_t byte() {
+    if (pos_ >= bytes_.size()) {
+      fail("record ends early");
+      return 0;
+    }
+    return static_cast<std::uint8_t>(bytes_[pos_++]);
+  }
+  std::uint64_t varint() {
+    std::uint64_t v = 0;
+    for (int shift = 0; shift < 64 && ok(); shift += 7) {
+      const std::uint8_t b = byte();
+      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    fail("malformed varint");
+    return 0;
+  }
+  std::uint64_t count() {
+    const std::uint64_t n = varint();
+    if (n > kMaxCount || n > bytes_.size() - pos_) fail("count exceeds the record");
+    return ok() ? n : 0;
+  }
+  Instant time() { return Instant(std::chrono::milliseconds(base_ + unzigzag(varint()))); }
+  void set_base(Instant base) { base_ = ms(base); }
+  std::string str() {
+    const std::uint64_t n = count();
+    std::string s(bytes_.substr(pos_, n));
+    pos_ += n;
+    return s;
+  }
+  std::vector<std::string> strings() {
+    std::vector<std::string> list(count());
+    for (auto& s : list) s = str();
+    return list;
+  }
+
+ private:
+  std::string_view bytes_;
+  std::size_t pos_ = 0;
+  std::int64_t base_ = 0;
+  std::string error_;
+};
 
 }  // namespace
 
 std::string encode_challenge(const Challenge& c) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  w.Key("v"), w.Int(kVersion);
-  kv(w, "id", c.id);
-  kv(w, "case_id", c.case_id);
-  kv(w, "protocol", c.protocol);
-  kv(w, "track", c.track);
-  kv(w, "agency", c.agency);
-  strings(w, "categories", c.categories);
-  w.Key("immediate_risk"), w.Bool(c.immediate_risk);
-  kv(w, "source_system", c.source_system);
-  w.Key("contacts");
-  w.StartObject();
-  for (const auto& [role, email] : c.contact_emails) kv(w, role.c_str(), email);
-  w.EndObject();
-  // Optional and written only when set: older records without them decode the same.
-  if (!c.team.empty()) kv(w, "team", c.team);
-  if (!c.locality.empty()) kv(w, "locality", c.locality);
-  kv(w, "stage", c.stage);
-  kv(w, "phase", to_string(c.phase));
-  kv_time(w, "stage_started_at", c.stage_started_at);
-  kv_opt(w, "due_at", c.due_at);
-  w.Key("response_overdue"), w.Bool(c.response_overdue);
-  kv_opt(w, "meeting_at", c.meeting_at);
-  w.Key("duties");
-  w.StartArray();
+  Writer w(c.opened_at);
+  w.byte(kTagV2);
+  w.varint(zigzag(ms(c.opened_at)));  // the base every later time is relative to
+  w.str(c.id);
+  w.str(c.case_id);
+  w.str(c.protocol);
+  w.str(c.track);
+  w.str(c.agency);
+  w.strings(c.categories);
+  w.str(c.source_system);
+  w.varint(c.contact_emails.size());
+  for (const auto& [role, email] : c.contact_emails) {
+    w.str(role);
+    w.str(email);
+  }
+  w.str(c.team);
+  w.str(c.locality);
+  w.str(c.stage);
+  w.byte(static_cast<std::uint8_t>(c.phase));
+  w.byte((c.immediate_risk ? kImmediateRisk : 0) | (c.response_overdue ? kResponseOverdue : 0) |
+         (c.process_overdue ? kProcessOverdue : 0) | (c.due_at ? kHasDue : 0) |
+         (c.meeting_at ? kHasMeeting : 0) | (c.process_due_at ? kHasProcessDue : 0) |
+         (c.check_due_at ? kHasCheckDue : 0));
+  w.time(c.stage_started_at);
+  for (const auto* t : {&c.due_at, &c.meeting_at, &c.process_due_at, &c.check_due_at}) {
+    if (*t) w.time(**t);
+  }
+  w.varint(c.duties.size());
   for (const auto& d : c.duties) {
-    w.StartObject();
-    kv(w, "stage", d.stage);
-    kv(w, "id", d.id);
-    kv_time(w, "due", d.due);
-    w.Key("done"), w.Bool(d.done);
-    w.Key("overdue"), w.Bool(d.overdue);
-    w.EndObject();
+    w.str(d.stage);
+    w.str(d.id);
+    w.time(d.due);
+    w.byte((d.done ? kDone : 0) | (d.overdue ? kOverdue : 0));
   }
-  w.EndArray();
-  kv_opt(w, "process_due_at", c.process_due_at);
-  w.Key("process_overdue"), w.Bool(c.process_overdue);
-  kv_opt(w, "check_due_at", c.check_due_at);
-  kv(w, "outcome", c.outcome);
-  kv_time(w, "opened_at", c.opened_at);
-  kv_time(w, "last_event_at", c.last_event_at);
-  w.Key("seq"), w.Uint64(c.seq);
-  strings(w, "seen", c.seen_event_ids);
-  w.Key("history");
-  w.StartArray();
+  w.str(c.outcome);
+  w.time(c.last_event_at);
+  w.varint(c.seq);
+  w.strings(c.seen_event_ids);
+  w.varint(c.history.size());
   for (const auto& h : c.history) {
-    w.StartObject();
-    kv_time(w, "at", h.at);
-    kv(w, "event", h.event);
-    kv(w, "stage", h.stage);
-    w.EndObject();
+    w.time(h.at);
+    w.str(h.event);
+    w.str(h.stage);
   }
-  w.EndArray();
-  w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return w.take();
 }
 
 std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& error) {
-  rapidjson::Document d;
-  if (!json::parse(bytes, d, error)) return std::nullopt;
-  if (!d.IsObject() || !d.HasMember("v") || !d["v"].IsInt() || d["v"].GetInt() != kVersion) {
-    error = "not a version " + std::to_string(kVersion) + " challenge state record";
+  if (!bytes.empty() && bytes.front() == '{') return decode_challenge_json_v1(bytes, error);
+  if (bytes.empty() || bytes.front() != kTagV2) {
+    error = "not a challenge state record (neither version 2 nor version 1 JSON)";
     return std::nullopt;
   }
+  Reader r(bytes);
+  r.byte();  // the tag
   Challenge c;
-  c.id = s(d, "id");
-  c.case_id = s(d, "case_id");
-  c.protocol = s(d, "protocol");
-  c.track = s(d, "track");
-  c.agency = s(d, "agency");
-  c.categories = list(d, "categories");
-  c.immediate_risk = b(d, "immediate_risk");
-  c.source_system = s(d, "source_system");
-  if (d.HasMember("contacts") && d["contacts"].IsObject()) {
-    for (auto m = d["contacts"].MemberBegin(); m != d["contacts"].MemberEnd(); ++m) {
-      if (m->value.IsString()) c.contact_emails.emplace(m->name.GetString(), m->value.GetString());
-    }
+  c.opened_at = r.time();
+  r.set_base(c.opened_at);
+  c.id = r.str();
+  c.case_id = r.str();
+  c.protocol = r.str();
+  c.track = r.str();
+  c.agency = r.str();
+  c.categories = r.strings();
+  c.source_system = r.str();
+  for (std::uint64_t n = r.count(); n > 0 && r.ok(); --n) {
+    std::string role = r.str();
+    c.contact_emails.emplace(std::move(role), r.str());
   }
-  c.team = s(d, "team");
-  c.locality = s(d, "locality");
-  c.stage = s(d, "stage");
-  auto phase = phase_from_string(s(d, "phase"));
-  if (!phase || c.id.empty()) {
-    error = "challenge state record lacks id or phase";
+  c.team = r.str();
+  c.locality = r.str();
+  c.stage = r.str();
+  const std::uint8_t phase = r.byte();
+  if (phase > static_cast<std::uint8_t>(Phase::closed)) r.fail("unknown phase");
+  c.phase = static_cast<Phase>(phase);
+  const std::uint8_t flags = r.byte();
+  c.immediate_risk = flags & kImmediateRisk;
+  c.response_overdue = flags & kResponseOverdue;
+  c.process_overdue = flags & kProcessOverdue;
+  c.stage_started_at = r.time();
+  if (flags & kHasDue) c.due_at = r.time();
+  if (flags & kHasMeeting) c.meeting_at = r.time();
+  if (flags & kHasProcessDue) c.process_due_at = r.time();
+  if (flags & kHasCheckDue) c.check_due_at = r.time();
+  c.duties.resize(r.count());
+  for (auto& d : c.duties) {
+    d.stage = r.str();
+    d.id = r.str();
+    d.due = r.time();
+    const std::uint8_t f = r.byte();
+    d.done = f & kDone;
+    d.overdue = f & kOverdue;
+  }
+  c.outcome = r.str();
+  c.last_event_at = r.time();
+  c.seq = r.varint();
+  c.seen_event_ids = r.strings();
+  c.history.resize(r.count());
+  for (auto& h : c.history) {
+    h.at = r.time();
+    h.event = r.str();
+    h.stage = r.str();
+  }
+  if (r.ok() && !r.at_end()) r.fail("unexpected bytes after the record");
+  if (r.ok() && c.id.empty()) r.fail("challenge state record lacks an id");
+  if (!r.ok()) {
+    error = "version 2 challenge state record: " + r.error();
     return std::nullopt;
-  }
-  c.phase = *phase;
-  c.stage_started_at = t(d, "stage_started_at");
-  c.due_at = opt(d, "due_at");
-  c.response_overdue = b(d, "response_overdue");
-  c.meeting_at = opt(d, "meeting_at");
-  if (d.HasMember("duties") && d["duties"].IsArray()) {
-    for (const auto& x : d["duties"].GetArray()) {
-      if (!x.IsObject()) continue;
-      c.duties.push_back(
-          DutyState{s(x, "stage"), s(x, "id"), t(x, "due"), b(x, "done"), b(x, "overdue")});
-    }
-  }
-  c.process_due_at = opt(d, "process_due_at");
-  c.process_overdue = b(d, "process_overdue");
-  c.check_due_at = opt(d, "check_due_at");
-  c.outcome = s(d, "outcome");
-  c.opened_at = t(d, "opened_at");
-  c.last_event_at = t(d, "last_event_at");
-  c.seq = d.HasMember("seq") && d["seq"].IsUint64() ? d["seq"].GetUint64() : 0;
-  c.seen_event_ids = list(d, "seen");
-  if (d.HasMember("history") && d["history"].IsArray()) {
-    for (const auto& x : d["history"].GetArray()) {
-      if (x.IsObject()) c.history.push_back(HistoryEntry{t(x, "at"), s(x, "event"), s(x, "stage")});
-    }
   }
   return c;
 }

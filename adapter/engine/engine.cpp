@@ -4,6 +4,8 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "adapter/engine/quoted_identifier.h"
+
 namespace crp {
 namespace {
 
@@ -127,7 +129,8 @@ class Engine::Step {
  private:
   const Stage& stage_def(const std::string& id) const {
     const Stage* s = p_.stage(id);
-    if (!s) reject("crp.UnknownStage", "protocol " + p_.id + " has no stage '" + id + "'");
+    if (!s)
+      reject("crp.UnknownStage", "protocol " + p_.id + " has no stage " + quoted_identifier(id));
     return *s;
   }
   const Stage& current() const { return stage_def(c_.stage); }
@@ -209,7 +212,8 @@ class Engine::Step {
   void open(const InboundEvent& e) {
     c_.track = e.track.empty() ? p_.tracks.front() : e.track;
     if (!p_.has_track(c_.track))
-      reject("crp.UnknownTrack", "protocol " + p_.id + " has no track '" + c_.track + "'");
+      reject("crp.UnknownTrack",
+             "protocol " + p_.id + " has no track " + quoted_identifier(c_.track));
     c_.case_id = e.case_id;
     c_.protocol = e.protocol;
     c_.agency = e.agency;
@@ -400,7 +404,7 @@ class Engine::Step {
         return;
       }
     }
-    reject("crp.UnknownDuty", "no open duty '" + e.duty + "' on this challenge");
+    reject("crp.UnknownDuty", "no open duty " + quoted_identifier(e.duty) + " on this challenge");
   }
 
   void step_down_agreed(const InboundEvent& e) {
@@ -519,7 +523,7 @@ void Engine::apply(const InboundEvent& e, Instant now, Effects& out) {
     out.push_back(std::move(eff));
   };
   const ProtocolRuntime* rt = protocols_->find(e.protocol);
-  if (!rt) return dlq("crp.UnknownProtocol", "unknown protocol '" + e.protocol + "'");
+  if (!rt) return dlq("crp.UnknownProtocol", "unknown protocol " + quoted_identifier(e.protocol));
 
   auto found = index_.find(e.challenge_id);
   Challenge work;
@@ -599,6 +603,13 @@ void Engine::restore(Challenge c) {
   sync_timer(slot);
 }
 
+void Engine::reserve(std::size_t challenges) {
+  index_.reserve(challenges);
+  slots_.reserve(challenges);
+  is_dirty_.reserve(challenges);
+  timers_.reserve(challenges);
+}
+
 void Engine::drop(const std::string& id) {
   auto it = index_.find(id);
   if (it == index_.end()) return;
@@ -623,26 +634,33 @@ std::vector<std::string> Engine::take_dirty() {
 }
 
 TimerQueue::Slot Engine::slot_for(const std::string& id, bool mark_dirty) {
-  auto it = index_.find(id);
-  TimerQueue::Slot slot;
-  if (it != index_.end()) {
-    slot = it->second;
-  } else {
-    if (!free_slots_.empty()) {
-      slot = free_slots_.back();
-      free_slots_.pop_back();
-    } else {
-      slot = static_cast<TimerQueue::Slot>(slots_.size());
-      slots_.emplace_back();
-      is_dirty_.push_back(false);
+  // One hash lookup whether the id is new or not (a restore does a million).
+  auto [it, inserted] = index_.try_emplace(id, TimerQueue::Slot{});
+  if (inserted) {
+    try {
+      it->second = allocate_slot();
+    } catch (...) {
+      index_.erase(it);
+      throw;
     }
-    index_.emplace(id, slot);
   }
+  const TimerQueue::Slot slot = it->second;
   if (mark_dirty && !is_dirty_[slot]) {
     is_dirty_[slot] = true;
     dirty_.push_back(slot);
   }
   return slot;
+}
+
+TimerQueue::Slot Engine::allocate_slot() {
+  if (!free_slots_.empty()) {
+    const TimerQueue::Slot slot = free_slots_.back();
+    free_slots_.pop_back();
+    return slot;
+  }
+  slots_.emplace_back();
+  is_dirty_.push_back(false);
+  return static_cast<TimerQueue::Slot>(slots_.size() - 1);
 }
 
 void Engine::sync_timer(TimerQueue::Slot slot) {

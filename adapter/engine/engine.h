@@ -39,6 +39,9 @@ class Engine {
   // Restores a challenge (from the changelog) with its timers; replaces any
   // existing state for the same id.
   void restore(Challenge c);
+  // Makes room for `challenges` in all, so a restore of that many neither
+  // rehashes the index nor moves every challenge as the slots grow.
+  void reserve(std::size_t challenges);
   // Forgets a challenge (its partition was revoked).
   void drop(const std::string& challenge_id);
   // How long a closed challenge is kept (to answer late events and ignore
@@ -59,6 +62,7 @@ class Engine {
   friend class Step;
 
   TimerQueue::Slot slot_for(const std::string& id, bool mark_dirty = true);
+  TimerQueue::Slot allocate_slot();
   void sync_timer(TimerQueue::Slot slot);
   void fire(TimerQueue::Slot slot, Instant due, Instant now, Effects& out);
 

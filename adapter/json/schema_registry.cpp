@@ -1,5 +1,6 @@
 #include "adapter/json/schema_registry.h"
 
+#include <rapidjson/internal/regex.h>
 #include <rapidjson/pointer.h>
 #include <rapidjson/schema.h>
 #include <rapidjson/stringbuffer.h>
@@ -27,6 +28,29 @@ struct Compiled {
   std::map<std::string, Entry> by_name;
 };
 
+// RapidJSON 1.1 validates `pattern` with its own regex engine (the header
+// picks it even though crp_json asks for std::regex), which lacks \s, \d, \w;
+// a pattern it cannot compile is silently never checked. So every pattern must
+// compile, or the binary refuses to run (docs/decisions/0026).
+void require_patterns_compile(const std::string& name, const rapidjson::Value& node,
+                              const std::string& at) {
+  if (node.IsObject()) {
+    for (const auto& m : node.GetObject()) {
+      const std::string key(m.name.GetString(), m.name.GetStringLength());
+      if (key == "pattern" && m.value.IsString() &&
+          !rapidjson::internal::GenericRegex<rapidjson::UTF8<>>(m.value.GetString()).IsValid()) {
+        throw std::logic_error("schemas/" + name + " " + pointer_append(at, key) + ": pattern " +
+                               m.value.GetString() + " is not understood by RapidJSON's regex");
+      }
+      require_patterns_compile(name, m.value, pointer_append(at, key));
+    }
+  } else if (node.IsArray()) {
+    for (rapidjson::SizeType i = 0; i < node.Size(); ++i) {
+      require_patterns_compile(name, node[i], pointer_append(at, i));
+    }
+  }
+}
+
 const Compiled& compiled() {
   static const Compiled all = [] {
     Compiled c;
@@ -34,6 +58,7 @@ const Compiled& compiled() {
       Compiled::Entry e;
       std::string error;
       if (!parse(text, e.source, error)) throw std::logic_error("schemas/" + name + ": " + error);
+      require_patterns_compile(name, e.source, "");
       e.schema = std::make_unique<rapidjson::SchemaDocument>(e.source);
       c.by_name.emplace(name, std::move(e));
     }

@@ -197,6 +197,7 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
     if (r.HasMember("transactional_id_prefix"))
       c.transactional_id_prefix = r["transactional_id_prefix"].GetString();
     if (r.HasMember("clock")) c.event_clock = std::string(r["clock"].GetString()) == "event";
+    if (r.HasMember("memory_limit_mib")) c.memory_limit_mib = r["memory_limit_mib"].GetUint64();
   }
   return c;
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,9 @@ struct ServiceConfig {
   bool event_clock = false;  // runtime.clock == "event"
   std::chrono::milliseconds closed_retention{
       std::chrono::hours(24 * 30)};  // runtime.closed_retention_days
+  // runtime.memory_limit_mib: resident memory above which newly assigned
+  // partitions are refused rather than restored (docs/decisions/0031). Absent: none.
+  std::optional<std::uint64_t> memory_limit_mib;
 };
 
 // Loads, validates and resolves the whole configuration, protocols included.

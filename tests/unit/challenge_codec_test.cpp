@@ -7,7 +7,7 @@
 namespace crp {
 namespace {
 
-TEST(ChallengeCodec, RoundTripsEveryField) {
+Challenge every_field() {
   Challenge c;
   c.id = "C1";
   c.case_id = "LCS-123";
@@ -36,7 +36,15 @@ TEST(ChallengeCodec, RoundTripsEveryField) {
   c.seen_event_ids = {"a", "b"};
   c.history = {
       HistoryEntry{testing::at("2027-01-04T09:00:00Z"), "challenge.stage_started", "stage3"}};
+  return c;
+}
 
+std::string ms(const char* iso) {
+  return std::to_string(testing::at(iso).time_since_epoch().count());
+}
+
+TEST(ChallengeCodec, RoundTripsEveryField) {
+  const Challenge c = every_field();
   std::string bytes = encode_challenge(c);
   std::string error;
   auto back = decode_challenge(bytes, error);
@@ -48,9 +56,66 @@ TEST(ChallengeCodec, RoundTripsEveryField) {
   EXPECT_EQ(back->next_deadline(), c.duties.empty() ? std::nullopt : c.check_due_at);
 }
 
+// A changelog written before version 2 still restores (a rolling upgrade).
+// every_field() as a version 1 (JSON) record.
+std::string every_field_json_v1() {
+  return R"({"v":1,"id":"C1","case_id":"LCS-123","protocol":"rotherham","track":"cp",)"
+         R"("agency":"health","categories":["core_groups","visits"],"immediate_risk":true,)"
+         R"("source_system":"lcs","contacts":{"line_manager":"lm@example.org"},"stage":"stage3",)"
+         R"("phase":"awaiting_approval","stage_started_at":)" +
+         ms("2027-01-04T09:00:00Z") + R"(,"due_at":)" + ms("2027-01-08T17:00:00Z") +
+         R"(,"response_overdue":true,"meeting_at":)" + ms("2027-01-09T10:30:00.250Z") +
+         R"(,"duties":[{"stage":"stage3","id":"director_notified","due":)" +
+         ms("2027-01-05T17:00:00Z") + R"(,"done":true,"overdue":false}],"process_due_at":)" +
+         ms("2027-01-25T17:00:00Z") + R"(,"process_overdue":true,"check_due_at":)" +
+         ms("2027-02-25T17:00:00Z") + R"(,"outcome":"","opened_at":)" + ms("2027-01-04T09:00:00Z") +
+         R"(,"last_event_at":)" + ms("2027-01-05T09:00:00Z") +
+         R"(,"seq":17,"seen":["a","b"],"history":[{"at":)" + ms("2027-01-04T09:00:00Z") +
+         R"(,"event":"challenge.stage_started","stage":"stage3"}]})";
+}
+
+TEST(ChallengeCodec, ReadsVersion1Json) {
+  const std::string v1 = every_field_json_v1();
+  std::string error;
+  auto back = decode_challenge(v1, error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(encode_challenge(*back), encode_challenge(every_field()));
+}
+
+TEST(ChallengeCodec, Version2IsLessThanHalfTheJsonSize) {
+  const std::string bytes = encode_challenge(every_field());
+  EXPECT_EQ(bytes.front(), '\x02');
+  EXPECT_LT(bytes.size() * 2, every_field_json_v1().size());
+}
+
+// Every prefix of a record is refused with a reason, never read past its end
+// (the ASan run of this test is what proves the bounds checks).
+TEST(ChallengeCodec, RefusesEveryTruncation) {
+  const std::string bytes = encode_challenge(every_field());
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    std::string error;
+    EXPECT_FALSE(decode_challenge(bytes.substr(0, n), error)) << n;
+    EXPECT_FALSE(error.empty()) << n;
+  }
+  std::string error;
+  EXPECT_FALSE(decode_challenge(bytes + "x", error));
+  EXPECT_NE(error.find("after the record"), std::string::npos) << error;
+  std::string bad_phase = bytes;
+  Challenge c = every_field();
+  c.phase = Phase::closed;
+  const std::string closed = encode_challenge(c);
+  ASSERT_EQ(closed.size(), bytes.size());
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] != closed[i]) bad_phase[i] = '\x7f';  // the phase byte
+  }
+  EXPECT_FALSE(decode_challenge(bad_phase, error));
+  EXPECT_NE(error.find("phase"), std::string::npos) << error;
+}
+
 TEST(ChallengeCodec, RejectsOtherBytes) {
   std::string error;
   EXPECT_FALSE(decode_challenge("not json", error));
+  EXPECT_NE(error.find("not a challenge state record"), std::string::npos) << error;
   EXPECT_FALSE(decode_challenge("{\"v\":2,\"id\":\"x\",\"phase\":\"closed\"}", error));
   EXPECT_NE(error.find("version"), std::string::npos);
   EXPECT_FALSE(decode_challenge("{\"v\":1,\"id\":\"x\",\"phase\":\"sleeping\"}", error));

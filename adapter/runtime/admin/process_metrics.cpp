@@ -7,6 +7,14 @@
 
 namespace crp::admin {
 
+std::optional<std::uint64_t> resident_memory_bytes() {
+  // /proc/self/statm: size resident shared ... in pages.
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0;
+  if (!(statm >> size >> resident)) return std::nullopt;
+  return resident * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
 void register_process_metrics(MetricsRegistry& metrics) {
   Gauge& rss =
       metrics.gauge("process_resident_memory_bytes", "Resident memory size in bytes").with({});
@@ -17,12 +25,7 @@ void register_process_metrics(MetricsRegistry& metrics) {
   start.set(
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   metrics.on_scrape([&rss] {
-    // /proc/self/statm: size resident shared ... in pages.
-    std::ifstream statm("/proc/self/statm");
-    long size = 0, resident = 0;
-    if (statm >> size >> resident) {
-      rss.set(static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)));
-    }
+    if (auto bytes = resident_memory_bytes()) rss.set(static_cast<double>(*bytes));
   });
 }
 

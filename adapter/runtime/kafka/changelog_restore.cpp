@@ -1,12 +1,14 @@
 #include "adapter/runtime/kafka/changelog_restore.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <stdexcept>
+#include <thread>
 
-#include "adapter/engine/challenge_codec.h"
 #include "adapter/runtime/kafka/json_log.h"
 #include "adapter/runtime/kafka/kafka_properties.h"
+#include "adapter/runtime/kafka/restore_worker.h"
 
 namespace crp::kafka {
 namespace {
@@ -15,6 +17,7 @@ namespace {
 // back until the broker aborts it (transaction.timeout.ms); wait that long
 // and a good margin, then give up rather than run on partial state.
 constexpr auto kRestoreTimeout = std::chrono::seconds(180);
+constexpr std::int64_t kReserveCap = 4'000'000;
 
 std::string list(const std::map<std::int32_t, Engine*>& engines) {
   std::string out;
@@ -63,6 +66,10 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
     }
     if (high > low) {
       end[partition] = high;
+      // One record per challenge once compacted; an uncompacted tail holds
+      // more records than challenges, hence the cap (room, not a limit).
+      engine->reserve(engine->size() +
+                      static_cast<std::size_t>(std::min<std::int64_t>(high - low, kReserveCap)));
       assignment.add(topic, partition, RdKafka::Topic::OFFSET_BEGINNING);
     }
   }
@@ -73,10 +80,13 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
         err != RdKafka::ERR_NO_ERROR) {
       throw std::runtime_error("cannot assign changelog partitions: " + RdKafka::err2str(err));
     }
+    // From here to finish() the engines are the workers'. Thrown out of this
+    // block (a timeout, or between_reads refusing), the workers are abandoned
+    // and joined by their destructors: the caller drops these engines.
+    RestorePool workers(engines, std::max(1u, std::thread::hardware_concurrency()));
     std::set<std::int32_t> pending, held_back;
     for (const auto& [p, offset] : end) pending.insert(p);
-    std::string error;
-    while (!pending.empty()) {
+    while (!pending.empty() && !workers.failed()) {
       if (std::chrono::steady_clock::now() - started > kRestoreTimeout) {
         consumer_->unassign();
         throw std::runtime_error("changelog partitions " + list(engines) +
@@ -84,25 +94,14 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
                                  std::to_string(kRestoreTimeout.count()) + " s");
       }
       if (between_reads) between_reads();
-      MessagePtr msg(consumer_->consume(200));
+      // While batches are being filled, do not wait for more: hand them over.
+      MessagePtr msg(consumer_->consume(workers.filling() ? 0 : 200));
       const std::int32_t partition = msg->partition();
       switch (msg->err()) {
         case RdKafka::ERR_NO_ERROR: {
-          Engine& engine = *engines.at(partition);
           const std::string* key = msg->key();
           if (!key) break;  // not ours: every changelog record is keyed
-          if (!msg->payload()) {
-            engine.drop(*key);
-          } else {
-            auto challenge = decode_challenge(
-                std::string_view(static_cast<const char*>(msg->payload()), msg->len()), error);
-            if (!challenge) {
-              throw std::runtime_error(
-                  "changelog record at partition " + std::to_string(partition) + " offset " +
-                  std::to_string(msg->offset()) + " cannot be decoded: " + error);
-            }
-            engine.restore(std::move(*challenge));
-          }
+          workers.add(partition, msg->offset(), *key, msg->payload(), msg->len());
           ++records;
           if (msg->offset() + 1 >= end[partition]) pending.erase(partition);
           break;
@@ -121,6 +120,7 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
           }
           break;
         case RdKafka::ERR__TIMED_OUT:
+          workers.hand_over_all();
           break;
         default:
           log(LogLevel::warning, "changelog read error",
@@ -129,6 +129,7 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
       }
     }
     consumer_->unassign();
+    workers.finish();  // applies the rest; rethrows a record that cannot be decoded
   }
 
   std::size_t challenges = 0, timers = 0;

@@ -3,6 +3,7 @@
 // committed when the restore began. A record's key is the challenge id, its
 // value encode_challenge(); a tombstone deletes. Blocking by design: a
 // partition is not processed before its state (timers included) is back.
+// The reading runs on the caller's thread, the decoding on a RestoreWorker.
 #pragma once
 
 #include <cstdint>

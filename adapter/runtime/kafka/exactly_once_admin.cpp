@@ -14,14 +14,15 @@ namespace {
 constexpr auto kIdleEvery = std::chrono::milliseconds(10);
 
 // "uk.gov.crp.challenge.stage_started" -> "challenge.stage_started"; records
-// without a CloudEvents type (emails, case notes, dead letters) are "record".
-std::string_view output_type(const Record& r) {
+// without a CloudEvents type of ours (emails, case notes) are "record". A dead
+// letter keeps its input's headers, whose ce_type is whatever a source sent:
+// it never becomes a label (unbounded, and it could carry personal data).
+std::string_view output_type(const Record& r, const std::string& dlq_topic) {
+  if (r.topic == dlq_topic) return "dead_letter";
   const std::string* type = r.header("ce_type");
-  if (!type) return "record";
-  std::string_view t = *type;
   constexpr std::string_view prefix = "uk.gov.crp.";
-  if (t.starts_with(prefix)) t.remove_prefix(prefix.size());
-  return t;
+  if (!type || !type->starts_with(prefix)) return "record";
+  return std::string_view(*type).substr(prefix.size());
 }
 
 }  // namespace
@@ -39,6 +40,19 @@ admin::Readiness ExactlyOnceService::readiness() const {
   if (stopping_) return {false, "not ready: stopping"};
   if (!producer_ready_) return {false, "not ready: the transactional producer is initialising"};
   if (!assignment_received_) return {false, "not ready: waiting for a partition assignment"};
+  if (!refused_.empty()) {
+    std::string list;
+    std::uint64_t rss = 0;
+    for (const auto& [partition, at] : refused_) {
+      list += (list.empty() ? "" : ",") + std::to_string(partition);
+      rss = std::max(rss, at);
+    }
+    return {false, "not ready: partition(s) " + list + " refused: resident memory reached " +
+                       std::to_string(mib(rss)) +
+                       " MiB restoring them, above runtime.memory_limit_mib " +
+                       std::to_string(mib(memory_.limit_bytes())) +
+                       "; scale out, or raise the limit and restart"};
+  }
   if (!restoring_.empty()) {
     return {false, "not ready: restoring the state of " + std::to_string(restoring_.size()) +
                        " partition(s) from the changelog"};
@@ -101,6 +115,20 @@ void ExactlyOnceService::register_metrics(admin::MetricsRegistry& m) {
   metrics_.owned_partitions =
       &m.gauge("crp_owned_partitions", "Input partitions this instance owns").with({});
   metrics_.ready = &m.gauge("crp_ready", "1 when /readyz answers 200").with({});
+  metrics_.refused_partitions =
+      &m.gauge("crp_partitions_refused",
+               "Assigned input partitions refused for memory (runtime.memory_limit_mib): paused, "
+               "not processed")
+           .with({});
+  metrics_.refusals = &m.counter(
+      "crp_partition_refusals_total",
+      "Partitions refused on assignment because resident memory passed runtime.memory_limit_mib",
+      {"partition"});
+  if (memory_.enabled()) {
+    m.gauge("crp_memory_limit_bytes", "runtime.memory_limit_mib, in bytes")
+        .with({})
+        .set(static_cast<double>(memory_.limit_bytes()));
+  }
   // Rendered from the admin handler, on this thread (idle hook): the
   // engines may be read directly.
   m.on_scrape([this] { refresh_gauges(); });
@@ -115,7 +143,7 @@ void ExactlyOnceService::count_input(const std::string& topic) {
 }
 
 void ExactlyOnceService::count_output(const Record& record) {
-  const std::string_view type = output_type(record);
+  const std::string_view type = output_type(record, config_.topics.dlq);
   std::string key;
   key.reserve(record.topic.size() + 1 + type.size());
   key.append(record.topic).append(1, '\t').append(type);
@@ -162,6 +190,7 @@ void ExactlyOnceService::refresh_gauges() {
   }
   metrics_.pending_timers->set(static_cast<double>(timers));
   metrics_.owned_partitions->set(static_cast<double>(tasks_.size()));
+  metrics_.refused_partitions->set(static_cast<double>(refused_.size()));
   metrics_.ready->set(readiness().ready ? 1 : 0);
 }
 

@@ -61,14 +61,21 @@ void ExactlyOnceService::on_assign(std::vector<RdKafka::TopicPartition*>& partit
   std::vector<std::int32_t> fresh;
   for (const RdKafka::TopicPartition* tp : partitions) {
     assigned_.insert({tp->topic(), tp->partition()});
-    if (!tasks_.count(tp->partition())) {
+    // Partition N of another input topic shares changelog partition N: if N
+    // is refused already, it is refused with it.
+    if (!tasks_.count(tp->partition()) && !refused_.count(tp->partition())) {
       tasks_[tp->partition()] = std::make_unique<PartitionTask>(config_, tp->partition());
       fresh.push_back(tp->partition());
     }
   }
   log(LogLevel::info, "partitions assigned",
       {{"count", partitions.size()}, {"new_partitions", numbers(fresh)}, {"owned", tasks_.size()}});
-  restore(fresh);
+  if (!memory_.enabled()) {
+    restore(fresh);
+    return;
+  }
+  restore_or_refuse(fresh);  // exactly_once_memory.cpp
+  if (!refused_.empty()) pause_refused();
 }
 
 void ExactlyOnceService::on_revoke(std::vector<RdKafka::TopicPartition*>& partitions) {
@@ -84,6 +91,19 @@ void ExactlyOnceService::on_revoke(std::vector<RdKafka::TopicPartition*>& partit
     rewind_to_.erase(key);
   }
   drop_unowned_tasks();
+  // A refused partition that leaves is forgotten: its next owner (this
+  // instance again, maybe) restores it afresh. librdkafka would keep its
+  // pause through a later assignment: it is resumed once unassigned.
+  TopicPartitions resume;
+  for (const RdKafka::TopicPartition* tp : partitions) {
+    if (refused_.count(tp->partition()))
+      resume.add(tp->topic(), tp->partition(), RdKafka::Topic::OFFSET_INVALID);
+  }
+  std::erase_if(refused_, [this](const auto& entry) {
+    for (const auto& [topic, partition] : assigned_)
+      if (partition == entry.first) return false;
+    return true;
+  });
   if (lost && producer_.in_transaction()) {
     // The partitions kept must forget the aborted batch too.
     producer_.abort();
@@ -92,6 +112,11 @@ void ExactlyOnceService::on_revoke(std::vector<RdKafka::TopicPartition*>& partit
     rewind_and_rebuild();
   }
   unassign(partitions);
+  if (!resume.empty()) {
+    if (RdKafka::ErrorCode err = consumer_->resume(resume.get()); err != RdKafka::ERR_NO_ERROR)
+      log(LogLevel::warning, "cannot resume refused partitions",
+          {{"error", RdKafka::err2str(err)}});
+  }
   log(lost ? LogLevel::warning : LogLevel::info, lost ? "partitions lost" : "partitions revoked",
       {{"count", partitions.size()}, {"owned", tasks_.size()}});
 }
@@ -104,7 +129,7 @@ void ExactlyOnceService::drop_unowned_tasks() {
   }
 }
 
-void ExactlyOnceService::restore(const std::vector<std::int32_t>& partitions) {
+void ExactlyOnceService::restore(const std::vector<std::int32_t>& partitions, bool watch_memory) {
   std::map<std::int32_t, Engine*> engines;
   for (std::int32_t p : partitions) engines[p] = &tasks_.at(p)->engine;
   // Until they are back, these partitions make /readyz answer 503 and are
@@ -124,7 +149,10 @@ void ExactlyOnceService::restore(const std::vector<std::int32_t>& partitions) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
-  restorer_.restore(engines, [this] { idle(); });
+  restorer_->restore(engines, [this, watch_memory] {
+    idle();
+    if (watch_memory) memory_.check();  // may throw MemoryCeilingExceeded through the restorer
+  });
 }
 
 }  // namespace crp::kafka

@@ -48,9 +48,10 @@ ExactlyOnceService::ExactlyOnceService(const ServiceConfig& config, boost::asio:
     : config_(config),
       io_(io),
       producer_(config, std::move(transactional_id)),
-      restorer_(config),
+      restorer_(std::make_unique<ChangelogRestorer>(config)),
       timer_(io),
-      signals_(io, SIGTERM, SIGINT) {
+      signals_(io, SIGTERM, SIGINT),
+      memory_(config.memory_limit_mib) {
   // Test-only fault injection (tests/integration/e2e_*): abort every Nth
   // transaction instead of committing it, to prove rewind and rebuild; run
   // the wall clock ahead, to let deadlines pass while the service is down.
@@ -127,6 +128,13 @@ void ExactlyOnceService::run() {
 void ExactlyOnceService::step() {
   producer_.poll();
   idle();
+  if (auto rss = memory_.above_while_processing()) {
+    // Partitions already owned keep running: only new ones are refused.
+    log(LogLevel::warning, "resident memory above runtime.memory_limit_mib while processing",
+        {{"rss_mib", mib(*rss)},
+         {"limit_mib", mib(memory_.limit_bytes())},
+         {"owned", tasks_.size()}});
+  }
   const auto step_end = Clock::now() + kMaxStep;
   while (!stopping_ && batch_records_ < static_cast<std::size_t>(config_.max_batch)) {
     auto until = producer_.in_transaction() ? std::min(step_end, batch_deadline_) : step_end;

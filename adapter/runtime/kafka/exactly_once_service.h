@@ -41,6 +41,7 @@
 #include "adapter/runtime/admin/metrics.h"
 #include "adapter/runtime/kafka/changelog_restore.h"
 #include "adapter/runtime/kafka/event_logger.h"
+#include "adapter/runtime/kafka/memory_ceiling.h"
 #include "adapter/runtime/kafka/partition_task.h"
 #include "adapter/runtime/kafka/rdkafka_handles.h"
 #include "adapter/runtime/kafka/transactional_producer.h"
@@ -91,7 +92,12 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
   void commit_batch();
   void write_changelog();
   void rewind_and_rebuild();
-  void restore(const std::vector<std::int32_t>& partitions);
+  // watch_memory: stops with MemoryCeilingExceeded above runtime.memory_limit_mib.
+  void restore(const std::vector<std::int32_t>& partitions, bool watch_memory = false);
+  void restore_or_refuse(const std::vector<std::int32_t>& fresh);
+  void abandon_restore(const std::vector<std::int32_t>& partitions);
+  void refuse(const std::vector<std::int32_t>& partitions, std::uint64_t rss_bytes);
+  void pause_refused();
   void drop_unowned_tasks();
   void shutdown();
   void rethrow_callback_error();
@@ -105,7 +111,7 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
   const ServiceConfig& config_;
   boost::asio::io_context& io_;
   TransactionalProducer producer_;
-  ChangelogRestorer restorer_;
+  std::unique_ptr<ChangelogRestorer> restorer_;  // replaced after a restore is interrupted
   EventLogger consumer_events_{"consumer"};
   ConsumerPtr consumer_;
   bool cooperative_ = true;
@@ -147,6 +153,12 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
   std::set<std::int32_t> restoring_;            // partitions whose state is being read back
   std::chrono::milliseconds restore_delay_{0};  // test-only, see the constructor
 
+  // runtime.memory_limit_mib (docs/decisions/0031): partitions refused on
+  // assignment (paused, no state) until revoked, with the resident memory
+  // that refused them.
+  MemoryCeiling memory_;
+  std::map<std::int32_t, std::uint64_t> refused_;
+
   // Prometheus metrics (exactly_once_metrics.cpp). Children looked up once.
   struct Metrics {
     admin::CounterFamily* records_in = nullptr;    // {topic}
@@ -161,6 +173,8 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
     admin::Gauge* pending_timers = nullptr;
     admin::Gauge* owned_partitions = nullptr;
     admin::Gauge* ready = nullptr;
+    admin::Gauge* refused_partitions = nullptr;
+    admin::CounterFamily* refusals = nullptr;  // {partition}
     std::map<std::string, admin::Counter*, std::less<>> in_by_topic;
     std::map<std::string, admin::Counter*, std::less<>> out_by_topic_type;  // "topic\ttype"
   } metrics_;
