@@ -525,10 +525,10 @@ void Engine::apply(const InboundEvent& e, Instant now, Effects& out) {
   const ProtocolRuntime* rt = protocols_->find(e.protocol);
   if (!rt) return dlq("crp.UnknownProtocol", "unknown protocol " + quoted_identifier(e.protocol));
 
-  auto found = index_.find(e.challenge_id);
+  const TimerQueue::Slot found = index_.find(e.challenge_id, slots_);
   Challenge work;
-  if (found != index_.end()) {
-    const Challenge& existing = slots_[found->second];
+  if (found != ChallengeIndex::kNone) {
+    const Challenge& existing = slots_[found];
     const auto& seen = existing.seen_event_ids;
     if (std::find(seen.begin(), seen.end(), e.event_id) != seen.end()) return;  // duplicate: ignore
     if (creates_challenge(e.type)) return dlq("crp.DuplicateChallenge", "challenge already exists");
@@ -593,8 +593,8 @@ std::optional<Instant> Engine::next_due() const {
 }
 
 const Challenge* Engine::find(const std::string& id) const {
-  auto it = index_.find(id);
-  return it == index_.end() ? nullptr : &slots_[it->second];
+  const TimerQueue::Slot slot = index_.find(id, slots_);
+  return slot == ChallengeIndex::kNone ? nullptr : &slots_[slot];
 }
 
 void Engine::restore(Challenge c) {
@@ -611,12 +611,10 @@ void Engine::reserve(std::size_t challenges) {
 }
 
 void Engine::drop(const std::string& id) {
-  auto it = index_.find(id);
-  if (it == index_.end()) return;
-  TimerQueue::Slot slot = it->second;
+  const TimerQueue::Slot slot = index_.erase(id, slots_);
+  if (slot == ChallengeIndex::kNone) return;
   timers_.cancel(slot);
   slots_[slot] = Challenge{};
-  index_.erase(it);
   free_slots_.push_back(slot);
 }
 
@@ -634,17 +632,13 @@ std::vector<std::string> Engine::take_dirty() {
 }
 
 TimerQueue::Slot Engine::slot_for(const std::string& id, bool mark_dirty) {
-  // One hash lookup whether the id is new or not (a restore does a million).
-  auto [it, inserted] = index_.try_emplace(id, TimerQueue::Slot{});
-  if (inserted) {
-    try {
-      it->second = allocate_slot();
-    } catch (...) {
-      index_.erase(it);
-      throw;
-    }
+  TimerQueue::Slot slot = index_.find(id, slots_);
+  if (slot == ChallengeIndex::kNone) {
+    slot = allocate_slot();
+    // The index confirms a match against slots_[slot].id: the caller stores
+    // the challenge (with this id) in the slot before the next lookup.
+    index_.insert(id, slot);
   }
-  const TimerQueue::Slot slot = it->second;
   if (mark_dirty && !is_dirty_[slot]) {
     is_dirty_[slot] = true;
     dirty_.push_back(slot);

@@ -6,10 +6,10 @@
 #include <chrono>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "adapter/engine/challenge.h"
+#include "adapter/engine/challenge_index.h"
 #include "adapter/engine/effect.h"
 #include "adapter/engine/inbound_event.h"
 #include "adapter/engine/protocol_set.h"
@@ -54,7 +54,7 @@ class Engine {
 
   template <typename F>
   void for_each(F&& f) const {
-    for (const auto& [id, slot] : index_) f(slots_[slot]);
+    index_.for_each_slot([&](TimerQueue::Slot slot) { f(slots_[slot]); });
   }
 
  private:
@@ -69,7 +69,7 @@ class Engine {
   std::shared_ptr<const ProtocolSet> protocols_;
   std::vector<Challenge> slots_;
   std::vector<TimerQueue::Slot> free_slots_;
-  std::unordered_map<std::string, TimerQueue::Slot> index_;
+  ChallengeIndex index_;
   TimerQueue timers_;
   std::vector<TimerQueue::Slot> dirty_;
   std::vector<bool> is_dirty_;

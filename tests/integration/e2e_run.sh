@@ -17,4 +17,6 @@ if ! "$VENV/bin/python" -c "import confluent_kafka, standardwebhooks, prometheus
     "standardwebhooks==$STANDARDWEBHOOKS_VERSION" "prometheus-client==$PROMETHEUS_CLIENT_VERSION" >&2
 fi
 test=$1; shift
-exec "$VENV/bin/python" "$test" "$@"
+# Under a sanitizer build (CRP_SANITIZER_REPORTS set), a report from any
+# process the test starts fails it: tests/sanitizers/run_checked.sh.
+exec "$REPO/tests/sanitizers/run_checked.sh" "$VENV/bin/python" "$test" "$@"
