@@ -83,7 +83,10 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
     // From here to finish() the engines are the workers'. Thrown out of this
     // block (a timeout, or between_reads refusing), the workers are abandoned
     // and joined by their destructors: the caller drops these engines.
-    RestorePool workers(engines, std::max(1u, std::thread::hardware_concurrency()));
+    // Two workers per core: a worker owns whole partitions, so with 3
+    // partitions on 2 cores one worker per core would give one of them two
+    // thirds of the records; three threads let the kernel balance the cores.
+    RestorePool workers(engines, 2 * std::max(1u, std::thread::hardware_concurrency()));
     std::set<std::int32_t> pending, held_back;
     for (const auto& [p, offset] : end) pending.insert(p);
     while (!pending.empty() && !workers.failed()) {

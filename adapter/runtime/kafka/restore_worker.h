@@ -8,12 +8,13 @@
 // fetcher's arena lock to free them), and the reader slept on that lock for
 // most of a 1,000,000-challenge restore. The reader now copies each record
 // into a batch buffer and releases the message at once, as a bare consumer
-// does, and the decoding runs on the other core. See
+// does, and the decoding runs on the other cores. See
 // docs/decisions/0034-restore-pipeline.md.
 //
-// RestorePool (below) runs one per core. The engines belong to a worker from construction to
-// finish() (or destruction): nobody else may touch them in between. The restoring partitions are
-// hidden from the admin API for exactly that reason.
+// RestorePool (below) runs several, each owning whole partitions. The engines
+// belong to a worker from construction to finish() (or destruction): nobody
+// else may touch them in between. The restoring partitions are hidden from the
+// admin API for exactly that reason.
 #pragma once
 
 #include <condition_variable>
@@ -92,7 +93,7 @@ class RestoreWorker {
   std::thread thread_;  // last: starts once everything above exists
 };
 
-// The workers of one restore: one per core, never more than partitions. A
+// The workers of one restore: `threads` of them, never more than partitions. A
 // partition's records always go to the same worker, so each engine has one
 // writer, and its records are applied in offset order.
 class RestorePool {
