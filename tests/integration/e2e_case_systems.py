@@ -16,7 +16,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -59,27 +58,6 @@ def kcat_produce(bootstrap, topic, recs):
     lines = "".join(f"{r['key']}\t{json.dumps(r['value'], separators=(',', ':'))}\n" for r in recs)
     subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", topic, "-K", "\t", "-z", "none"], input=lines, text=True,
                    check=True, timeout=60)
-
-
-def wait_consumed(bootstrap, adapter, topics, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if not adapter.alive():
-            raise SystemExit(f"{NAME}: adapter exited with {adapter.proc.returncode}; log {adapter.log_path}")
-        done = True
-        for topic in topics:
-            end = h.end_offsets(bootstrap, topic)
-            try:
-                got = h.committed_offsets(bootstrap, topic, end)
-            except Exception as e:  # coordinator moving
-                h.say(NAME, f"committed offsets not readable yet: {e}")
-                done = False
-                break
-            done = done and all(end[p] == 0 or got.get(p, -1) >= end[p] for p in end)
-        if done:
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"{NAME}: inputs not consumed within {timeout} s")
 
 
 def create_topics(bootstrap):
@@ -188,9 +166,9 @@ def main():
         # Walsall's February first, then Bradford's March: a partition's event
         # clock only moves forward, as replay's does over the same order.
         h.produce(broker.bootstrap, mosaic)
-        wait_consumed(broker.bootstrap, adapter, [MOSAIC], 120)
+        h.wait_consumed(broker.bootstrap, adapter, 120, NAME, [MOSAIC])
         kcat_produce(broker.bootstrap, LCS, lcs)
-        wait_consumed(broker.bootstrap, adapter, [LCS, MOSAIC], 120)
+        h.wait_consumed(broker.bootstrap, adapter, 120, NAME, [LCS, MOSAIC])
         out = h.read_committed(broker.bootstrap, h.OUTPUTS)
         check_outputs(check, out)
 

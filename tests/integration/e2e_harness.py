@@ -221,23 +221,25 @@ def committed_offsets(bootstrap, topic, partitions):
         c.close()
 
 
-def wait_consumed(bootstrap, adapter, timeout, name):
-    """Until the group's committed offsets reach the end of every input partition."""
-    end = end_offsets(bootstrap, INPUT)
+def wait_consumed(bootstrap, adapter, timeout, name, topics=(INPUT,)):
+    """Until the group's committed offsets reach the end of every partition of
+    the input `topics` (as they are now). Returns the ends of the first."""
+    ends = {t: end_offsets(bootstrap, t) for t in topics}
     deadline = time.time() + timeout
+    done = {}
     while time.time() < deadline:
         if adapter is not None and not adapter.alive():
             raise SystemExit(f"{name}: adapter exited with {adapter.proc.returncode}; log {adapter.log_path}")
         try:
-            done = committed_offsets(bootstrap, INPUT, end)
+            done = {t: committed_offsets(bootstrap, t, end) for t, end in ends.items()}
         except Exception as e:  # coordinator moving, group rebalancing
             say(name, f"committed offsets not readable yet: {e}")
             time.sleep(0.5)
             continue
-        if all(end[p] == 0 or done.get(p, -1) >= end[p] for p in end):
-            return end
+        if all(end[p] == 0 or done[t].get(p, -1) >= end[p] for t, end in ends.items() for p in end):
+            return ends[topics[0]]
         time.sleep(0.2)
-    raise SystemExit(f"{name}: input not consumed within {timeout} s: committed {done}, end {end}")
+    raise SystemExit(f"{name}: input not consumed within {timeout} s: committed {done}, end {ends}")
 
 
 def read_committed(bootstrap, topics):

@@ -372,27 +372,6 @@ def create_topics(bootstrap):
         f.result(60)
 
 
-def wait_consumed(bootstrap, adapter, topics, timeout):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if not adapter.alive():
-            raise SystemExit(f"{NAME}: adapter exited with {adapter.proc.returncode}; log {adapter.log_path}")
-        done = True
-        for topic in topics:
-            end = h.end_offsets(bootstrap, topic)
-            try:
-                got = h.committed_offsets(bootstrap, topic, end)
-            except Exception as e:  # coordinator moving
-                h.say(NAME, f"committed offsets not readable yet: {e}")
-                done = False
-                break
-            done = done and all(end[p] == 0 or got.get(p, -1) >= end[p] for p in end)
-        if done:
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"{NAME}: inputs not consumed within {timeout} s")
-
-
 def written_topics(bootstrap):
     """Every topic but the inputs and Kafka's own: what the service wrote."""
     meta = AdminClient({"bootstrap.servers": bootstrap}).list_topics(timeout=10)
@@ -443,7 +422,7 @@ def main():
 
         sent = canonical_records() + lcs_records() + mosaic_records() + cdc_records()
         h.produce(broker.bootstrap, sent)
-        wait_consumed(broker.bootstrap, adapter, INPUT_TOPICS, 120)
+        h.wait_consumed(broker.bootstrap, adapter, 120, NAME, INPUT_TOPICS)
 
         # The partner's deliveries: one per Stage 5 challenge, from three kinds of input.
         partner_challenges = {"PD-6", "lcs-PD-CPCH-5", "BRD-PD-0005"}
