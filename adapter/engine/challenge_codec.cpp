@@ -35,6 +35,14 @@ std::int64_t unzigzag(std::uint64_t v) {
 std::int64_t ms(Instant t) {
   return t.time_since_epoch().count();
 }
+// Modulo 2^64, so any two instants (even ones a damaged version 1 record
+// holds) round-trip exactly, with no signed overflow.
+std::int64_t wrapping_sub(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+std::int64_t wrapping_add(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
 
 class Writer {
  public:
@@ -47,7 +55,7 @@ class Writer {
     }
     byte(static_cast<std::uint8_t>(v));
   }
-  void time(Instant t) { varint(zigzag(ms(t) - base_)); }
+  void time(Instant t) { varint(zigzag(wrapping_sub(ms(t), base_))); }
   void str(const std::string& s) {
     varint(s.size());
     out_.append(s);
@@ -95,7 +103,9 @@ class Reader {
     if (n > kMaxCount || n > bytes_.size() - pos_) fail("count exceeds the record");
     return ok() ? n : 0;
   }
-  Instant time() { return Instant(std::chrono::milliseconds(base_ + unzigzag(varint()))); }
+  Instant time() {
+    return Instant(std::chrono::milliseconds(wrapping_add(base_, unzigzag(varint()))));
+  }
   void set_base(Instant base) { base_ = ms(base); }
   std::string str() {
     const std::uint64_t n = count();

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "tests/unit/engine_fixture.h"
 
 namespace crp {
@@ -110,6 +112,19 @@ TEST(ChallengeCodec, RefusesEveryTruncation) {
   }
   EXPECT_FALSE(decode_challenge(bad_phase, error));
   EXPECT_NE(error.find("phase"), std::string::npos) << error;
+}
+
+// Times are stored relative to opened_at; any pair of instants, however far
+// apart, comes back exactly (no signed overflow: the ASan+UBSan run checks).
+TEST(ChallengeCodec, ExtremeTimesRoundTrip) {
+  Challenge c = every_field();
+  c.opened_at = Instant(std::chrono::milliseconds(std::numeric_limits<std::int64_t>::min()));
+  c.stage_started_at = Instant(std::chrono::milliseconds(std::numeric_limits<std::int64_t>::max()));
+  std::string error;
+  auto back = decode_challenge(encode_challenge(c), error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(back->opened_at, c.opened_at);
+  EXPECT_EQ(back->stage_started_at, c.stage_started_at);
 }
 
 TEST(ChallengeCodec, RejectsOtherBytes) {
