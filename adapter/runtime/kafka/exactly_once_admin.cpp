@@ -7,23 +7,12 @@
 
 #include "adapter/runtime/admin/challenge_view.h"
 #include "adapter/runtime/kafka/exactly_once_service.h"
+#include "adapter/runtime/kafka/output_type_label.h"
 
 namespace crp::kafka {
 namespace {
 
 constexpr auto kIdleEvery = std::chrono::milliseconds(10);
-
-// "uk.gov.crp.challenge.stage_started" -> "challenge.stage_started"; records
-// without a CloudEvents type of ours (emails, case notes) are "record". A dead
-// letter keeps its input's headers, whose ce_type is whatever a source sent:
-// it never becomes a label (unbounded, and it could carry personal data).
-std::string_view output_type(const Record& r, const std::string& dlq_topic) {
-  if (r.topic == dlq_topic) return "dead_letter";
-  const std::string* type = r.header("ce_type");
-  constexpr std::string_view prefix = "uk.gov.crp.";
-  if (!type || !type->starts_with(prefix)) return "record";
-  return std::string_view(*type).substr(prefix.size());
-}
 
 }  // namespace
 
@@ -143,7 +132,7 @@ void ExactlyOnceService::count_input(const std::string& topic) {
 }
 
 void ExactlyOnceService::count_output(const Record& record) {
-  const std::string_view type = output_type(record, config_.topics.dlq);
+  const std::string_view type = output_type_label(record, config_.topics.dlq);
   std::string key;
   key.reserve(record.topic.size() + 1 + type.size());
   key.append(record.topic).append(1, '\t').append(type);
