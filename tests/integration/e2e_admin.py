@@ -64,18 +64,6 @@ class Admin:
         raise AssertionError("unreachable")
 
 
-def admin_port(adapter, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for line in adapter.log_lines():
-            if line.get("message") == "admin server listening":
-                return line["port"]
-        if not adapter.alive():
-            raise SystemExit(f"{NAME}: adapter exited with {adapter.proc.returncode}")
-        time.sleep(0.1)
-    raise SystemExit(f"{NAME}: no 'admin server listening' log line")
-
-
 def metrics(admin):
     """{(name, frozenset(labels)): value} from the independent parser."""
     status, body, ctype = admin.get("/metrics")
@@ -120,7 +108,7 @@ def main():
                                        "rate_limit_per_s": 1000})
         adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="admin",
                             env={"CRP_TEST_RESTORE_DELAY_MS": str(RESTORE_DELAY_MS)}).start()
-        admin = Admin(admin_port(adapter))
+        admin = Admin(h.admin_port(adapter, name=NAME))
 
         # 1. Not ready until restored; answering all the while.
         seen, deadline = [], time.time() + 90

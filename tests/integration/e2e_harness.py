@@ -242,6 +242,20 @@ def wait_consumed(bootstrap, adapter, timeout, name, topics=(INPUT,)):
     raise SystemExit(f"{name}: input not consumed within {timeout} s: committed {done}, end {ends}")
 
 
+def admin_port(adapter, timeout=60, name="e2e"):
+    """The port the adapter's admin server bound (the tests bind port 0), from
+    its 'admin server listening' log line."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        for line in adapter.log_lines():
+            if line.get("message") == "admin server listening":
+                return line["port"]
+        if not adapter.alive():
+            raise SystemExit(f"{name}: adapter exited with {adapter.proc.returncode}; log {adapter.log_path}")
+        time.sleep(0.1)
+    raise SystemExit(f"{name}: no 'admin server listening' log line")
+
+
 def read_committed(bootstrap, topics):
     """Every record of `topics` written so far, as a read_committed reader sees
     it: read up to the high watermark, not just to the first end of partition,

@@ -28,7 +28,7 @@ from confluent_kafka import Producer
 from prometheus_client.parser import text_string_to_metric_families
 
 import e2e_harness as h
-from e2e_admin import Admin, admin_port
+from e2e_admin import Admin
 
 NAME = "e2e_memory_ceiling"
 PARTITIONS = 2
@@ -123,7 +123,7 @@ def main():
 
         # 1. The states to copy, and an instance's resident memory with almost none.
         adapter = h.Adapter(args.adapter, config("seed", {}), work / "adapter-seed.log", instance="mem").start()
-        admin = Admin(admin_port(adapter))
+        admin = Admin(h.admin_port(adapter, name=NAME))
         wait_ready(admin, adapter)
         h.produce(broker.bootstrap, [raised(TEMPLATE, BIG), raised("MEMSMALL-0000001", SMALL)])
         h.wait_consumed(broker.bootstrap, adapter, 60, NAME)
@@ -144,7 +144,7 @@ def main():
 
         # 3. Control: no limit, everything restored.
         adapter = h.Adapter(args.adapter, config("control", {}), work / "adapter-control.log", instance="mem").start()
-        admin = Admin(admin_port(adapter))
+        admin = Admin(h.admin_port(adapter, name=NAME))
         wait_ready(admin, adapter)
         restored = sum(int(l.get("challenges", 0)) for l in adapter.log_lines() if l.get("message") == "state restored")
         check(restored == STATES + 2, f"control: every state restored ({restored} of {STATES + 2})")
@@ -156,7 +156,7 @@ def main():
         limit_mib = int((base_mib + full_mib) / 2)
         adapter = h.Adapter(args.adapter, config("limited", {"memory_limit_mib": limit_mib}),
                             work / "adapter-limited.log", instance="mem").start()
-        admin = Admin(admin_port(adapter))
+        admin = Admin(h.admin_port(adapter, name=NAME))
 
         def refusal_line():
             return next((l for l in adapter.log_lines() if l.get("message", "").startswith("partitions refused")),
@@ -204,7 +204,7 @@ def main():
 
         # 5. No limit again: partition 0 comes back, with the event it was sent meanwhile.
         adapter = h.Adapter(args.adapter, config("after", {}), work / "adapter-after.log", instance="mem").start()
-        admin = Admin(admin_port(adapter))
+        admin = Admin(h.admin_port(adapter, name=NAME))
         wait_ready(admin, adapter)
         wait_for("partition 0's event processed once the partition is restored",
                  lambda: escalated(broker.bootstrap, "MEM-P0-LATE"), adapter, 60)

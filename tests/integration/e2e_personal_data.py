@@ -350,18 +350,6 @@ class Admin:
             conn.close()
 
 
-def admin_port(adapter, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        for line in adapter.log_lines():
-            if line.get("message") == "admin server listening":
-                return line["port"]
-        if not adapter.alive():
-            raise SystemExit(f"{NAME}: adapter exited with {adapter.proc.returncode}; log {adapter.log_path}")
-        time.sleep(0.1)
-    raise SystemExit(f"{NAME}: no 'admin server listening' log line")
-
-
 def create_topics(bootstrap):
     admin = AdminClient({"bootstrap.servers": bootstrap})
     big = {"max.message.bytes": str(h.BIG)}
@@ -418,7 +406,7 @@ def main():
                                 webhooks={"partners": str(partners)})
         adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="pd",
                             env={PARTNER_SECRET_ENV: secret}).start()
-        admin = Admin(admin_port(adapter))
+        admin = Admin(h.admin_port(adapter, name=NAME))
 
         sent = canonical_records() + lcs_records() + mosaic_records() + cdc_records()
         h.produce(broker.bootstrap, sent)

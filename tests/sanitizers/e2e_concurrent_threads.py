@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 import e2e_harness as h  # noqa: E402
-from e2e_admin import Admin, admin_port, metrics, total  # noqa: E402
+from e2e_admin import Admin, metrics, total  # noqa: E402
 from webhook_receiver import Certificates, Receiver, new_secret, wait_for, write_partner  # noqa: E402
 
 NAME = "e2e_concurrent_threads"
@@ -76,7 +76,7 @@ def main():
                                        "rate_limit_per_s": 100000},
                                 webhooks={"partners": str(partners)})
         adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="threads").start()
-        admin = Admin(admin_port(adapter))
+        admin = Admin(h.admin_port(adapter, name=NAME))
 
         def scrape():  # the admin server's side, for as long as the deliveries go on
             while not scraping.is_set():
