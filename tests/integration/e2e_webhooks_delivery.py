@@ -9,6 +9,8 @@ One broker, one adapter, six partners, each with its own behaviour:
             then 503 with Retry-After: 2, then 200, for every delivery;
   reject    400 -> DLQ with status and reason; then `webhooks redeliver`
             delivers it again with its original webhook-id;
+  gone      410 Gone -> the partner is disabled: a partner.disabled event
+            on crp.operations, its deliveries dead-lettered, no more calls;
   down      hangs every request for ~8 s (a long outage, the retry schedule
             scaled to seconds), then recovers: every delivery arrives, in
             order per challenge, none lost;
@@ -64,15 +66,18 @@ def main():
         main_rx.close_after.add("/flaky")
         rejecting = [True]
         main_rx.behave("/reject", lambda n, wid: (400, {}, "missing field: stage") if rejecting[0] else 200)
+        main_rx.behave("/gone", lambda n, wid: (410, {}, "this endpoint was retired"))
 
         partners_dir = work / "partners"
-        secrets = {p: new_secret() for p in ("ok", "flaky", "reject", "down", "badcert", "badhost")}
+        secrets = {p: new_secret() for p in ("ok", "flaky", "reject", "gone", "down", "badcert", "badhost")}
         url = f"https://localhost:{port + 5}"
         bradford = {"protocols": ["bradford"]}
         write_partner(partners_dir, "ok", f"{url}/ok", certs.ca, secrets["ok"], subscription=bradford)
         write_partner(partners_dir, "flaky", f"{url}/flaky", certs.ca, secrets["flaky"], timeout_ms=800,
                       schedule_ms=[100] * 6, subscription={"protocols": ["walsall"]})
         write_partner(partners_dir, "reject", f"{url}/reject", certs.ca, secrets["reject"],
+                      subscription={"protocols": ["calderdale"]})
+        write_partner(partners_dir, "gone", f"{url}/gone", certs.ca, secrets["gone"],
                       subscription={"protocols": ["calderdale"]})
         # Retries every 0.5 s for ~20 s: the outage (8 s) is scaled down from hours.
         write_partner(partners_dir, "down", f"https://localhost:{port + 8}/down", certs.ca, secrets["down"],
@@ -219,6 +224,22 @@ def main():
         check(done.returncode == 0, "webhooks redeliver exited 0")
         check(wait_for(lambda: reject_ids <= accepted_ids(main_rx, "/reject"), 20, "redelivery", adapter),
               "redeliver: both dead-lettered deliveries arrived with their ORIGINAL webhook-ids")
+
+        # 5b. 410 Gone: the partner is disabled, said on crp.operations, its
+        # deliveries dead-lettered (redeliverable once it is back), no more calls.
+        gone_ids = {"msg_E2E-W-rej-1_1_gone", "msg_E2E-W-rej-2_1_gone"}
+        check(wait_for(lambda: {r["headers"].get("crp.webhook.id") for r in dlq_for("gone")} >= gone_ids, 20,
+                       "gone DLQ", adapter, every=0.5), "410: both deliveries of partner gone dead-lettered")
+        gone_messages = [r["headers"].get("__connect.errors.exception.message", "") for r in dlq_for("gone")]
+        check(all("410" in m or "disabled" in m for m in gone_messages),
+              f"410: the DLQ message says why ({gone_messages[:2]})")
+        operations = [json.loads(r["value"]) for r in read_committed(broker.bootstrap, ["crp.operations"])]
+        disabled = [e for e in operations if e.get("type") == "uk.gov.crp.partner.disabled"]
+        check(len(disabled) == 1 and disabled[0].get("subject") == "gone"
+              and disabled[0].get("data", {}).get("status") == 410,
+              f"410: one partner.disabled CloudEvent for gone on crp.operations ({disabled})")
+        calls = len(main_rx.received("/gone"))
+        check(1 <= calls <= 2, f"410: not retried, no call after the partner was disabled ({calls} calls)")
 
         # 6. The long outage ends: every delivery of partner down arrives, in order per challenge.
         remaining = OUTAGE_S - (time.monotonic() - t0)
