@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ranges>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -18,12 +19,6 @@ namespace {
 // and a good margin, then give up rather than run on partial state.
 constexpr auto kRestoreTimeout = std::chrono::seconds(180);
 constexpr std::int64_t kReserveCap = 4'000'000;
-
-std::string list(const std::map<std::int32_t, Engine*>& engines) {
-  std::string out;
-  for (const auto& [p, e] : engines) out += (out.empty() ? "" : ",") + std::to_string(p);
-  return out;
-}
 
 }  // namespace
 
@@ -92,7 +87,8 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
     while (!pending.empty() && !workers.failed()) {
       if (std::chrono::steady_clock::now() - started > kRestoreTimeout) {
         consumer_->unassign();
-        throw std::runtime_error("changelog partitions " + list(engines) +
+        throw std::runtime_error("changelog partitions " +
+                                 partition_list(std::views::keys(engines)) +
                                  " did not reach their committed end within " +
                                  std::to_string(kRestoreTimeout.count()) + " s");
       }
@@ -145,7 +141,7 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
                       .count();
   log(LogLevel::info, "state restored",
       {{"topic", topic},
-       {"partitions", list(engines)},
+       {"partitions", partition_list(std::views::keys(engines))},
        {"records", records},
        {"challenges", challenges},
        {"pending_timers", timers},

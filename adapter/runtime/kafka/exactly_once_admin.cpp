@@ -3,10 +3,13 @@
 // runs on the service's thread (see set_idle_hook).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <ranges>
 
 #include "adapter/runtime/admin/challenge_view.h"
 #include "adapter/runtime/kafka/exactly_once_service.h"
+#include "adapter/runtime/kafka/json_log.h"
 #include "adapter/runtime/kafka/output_type_label.h"
 
 namespace crp::kafka {
@@ -30,14 +33,9 @@ admin::Readiness ExactlyOnceService::readiness() const {
   if (!producer_ready_) return {false, "not ready: the transactional producer is initialising"};
   if (!assignment_received_) return {false, "not ready: waiting for a partition assignment"};
   if (!refused_.empty()) {
-    std::string list;
-    std::uint64_t rss = 0;
-    for (const auto& [partition, at] : refused_) {
-      list += (list.empty() ? "" : ",") + std::to_string(partition);
-      rss = std::max(rss, at);
-    }
-    return {false, "not ready: partition(s) " + list + " refused: resident memory reached " +
-                       std::to_string(mib(rss)) +
+    const std::uint64_t rss = std::ranges::max(std::views::values(refused_));
+    return {false, "not ready: partition(s) " + partition_list(std::views::keys(refused_)) +
+                       " refused: resident memory reached " + std::to_string(mib(rss)) +
                        " MiB restoring them, above runtime.memory_limit_mib " +
                        std::to_string(mib(memory_.limit_bytes())) +
                        "; scale out, or raise the limit and restart"};

@@ -12,19 +12,6 @@
 #include "adapter/runtime/kafka/json_log.h"
 
 namespace crp::kafka {
-namespace {
-
-std::string numbers(const std::vector<std::int32_t>& list) {
-  std::string out;
-  for (std::int32_t n : list) out += (out.empty() ? "" : ",") + std::to_string(n);
-  return out;
-}
-
-std::uint64_t rss_now() {
-  return admin::resident_memory_bytes().value_or(0);
-}
-
-}  // namespace
 
 void ExactlyOnceService::restore_or_refuse(const std::vector<std::int32_t>& fresh) {
   if (fresh.empty()) return;
@@ -39,7 +26,7 @@ void ExactlyOnceService::restore_or_refuse(const std::vector<std::int32_t>& fres
       return;
     }
     log(LogLevel::warning, "memory limit reached restoring new partitions; retrying one at a time",
-        {{"partitions", numbers(fresh)},
+        {{"partitions", partition_list(fresh)},
          {"rss_mib", mib(e.rss_bytes())},
          {"limit_mib", mib(memory_.limit_bytes())}});
   }
@@ -82,10 +69,10 @@ void ExactlyOnceService::refuse(const std::vector<std::int32_t>& partitions,
   log(LogLevel::error,
       "partitions refused: resident memory passed runtime.memory_limit_mib while restoring them; "
       "they stay paused until revoked (scale out, or raise the limit and restart)",
-      {{"partitions", numbers(partitions)},
+      {{"partitions", partition_list(partitions)},
        {"rss_mib", mib(rss_bytes)},
        {"limit_mib", mib(memory_.limit_bytes())},
-       {"rss_mib_after_release", mib(rss_now())},
+       {"rss_mib_after_release", mib(admin::resident_memory_bytes().value_or(0))},
        {"owned", tasks_.size()},
        {"refused", refused_.size()}});
 }

@@ -2,20 +2,12 @@
 // callback, on the service's thread inside consume()).
 #include "adapter/runtime/kafka/exactly_once_service.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "adapter/runtime/kafka/json_log.h"
 
 namespace crp::kafka {
-namespace {
-
-std::string numbers(const std::vector<std::int32_t>& list) {
-  std::string out;
-  for (std::int32_t n : list) out += (out.empty() ? "" : ",") + std::to_string(n);
-  return out;
-}
-
-}  // namespace
 
 void ExactlyOnceService::rebalance_cb(RdKafka::KafkaConsumer*, RdKafka::ErrorCode err,
                                       std::vector<RdKafka::TopicPartition*>& partitions) {
@@ -69,7 +61,9 @@ void ExactlyOnceService::on_assign(std::vector<RdKafka::TopicPartition*>& partit
     }
   }
   log(LogLevel::info, "partitions assigned",
-      {{"count", partitions.size()}, {"new_partitions", numbers(fresh)}, {"owned", tasks_.size()}});
+      {{"count", partitions.size()},
+       {"new_partitions", partition_list(fresh)},
+       {"owned", tasks_.size()}});
   if (!memory_.enabled()) {
     restore(fresh);
     return;
@@ -99,11 +93,7 @@ void ExactlyOnceService::on_revoke(std::vector<RdKafka::TopicPartition*>& partit
     if (refused_.count(tp->partition()))
       resume.add(tp->topic(), tp->partition(), RdKafka::Topic::OFFSET_INVALID);
   }
-  std::erase_if(refused_, [this](const auto& entry) {
-    for (const auto& [topic, partition] : assigned_)
-      if (partition == entry.first) return false;
-    return true;
-  });
+  std::erase_if(refused_, [this](const auto& entry) { return !still_assigned(entry.first); });
   if (lost && producer_.in_transaction()) {
     // The partitions kept must forget the aborted batch too.
     producer_.abort();
@@ -121,12 +111,13 @@ void ExactlyOnceService::on_revoke(std::vector<RdKafka::TopicPartition*>& partit
       {{"count", partitions.size()}, {"owned", tasks_.size()}});
 }
 
+bool ExactlyOnceService::still_assigned(std::int32_t partition) const {
+  return std::ranges::any_of(assigned_,
+                             [partition](const auto& tp) { return tp.second == partition; });
+}
+
 void ExactlyOnceService::drop_unowned_tasks() {
-  for (auto it = tasks_.begin(); it != tasks_.end();) {
-    bool owned = false;
-    for (const auto& [topic, partition] : assigned_) owned = owned || partition == it->first;
-    it = owned ? std::next(it) : tasks_.erase(it);
-  }
+  std::erase_if(tasks_, [this](const auto& task) { return !still_assigned(task.first); });
 }
 
 void ExactlyOnceService::restore(const std::vector<std::int32_t>& partitions, bool watch_memory) {

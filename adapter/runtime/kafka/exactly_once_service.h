@@ -98,6 +98,7 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
   void abandon_restore(const std::vector<std::int32_t>& partitions);
   void refuse(const std::vector<std::int32_t>& partitions, std::uint64_t rss_bytes);
   void pause_refused();
+  bool still_assigned(std::int32_t partition) const;  // on any input topic
   void drop_unowned_tasks();
   void shutdown();
   void rethrow_callback_error();

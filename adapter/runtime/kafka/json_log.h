@@ -7,6 +7,8 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <ranges>
+#include <string>
 #include <string_view>
 #include <variant>
 
@@ -25,5 +27,14 @@ struct LogField {
 };
 
 void log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields = {});
+
+// Partition numbers as one field value or message fragment: "0,1,2". Takes
+// any range of numbers, e.g. std::views::keys of a map keyed by partition.
+template <std::ranges::input_range Partitions>
+std::string partition_list(const Partitions& partitions) {
+  std::string out;
+  for (const auto p : partitions) out += (out.empty() ? "" : ",") + std::to_string(p);
+  return out;
+}
 
 }  // namespace crp::kafka
