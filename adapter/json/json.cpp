@@ -1,11 +1,17 @@
 #include "adapter/json/json.h"
 
+#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
+#include <unordered_set>
+#include <vector>
 
 namespace crp::json {
 
@@ -15,10 +21,98 @@ ConfigError::ConfigError(std::string file, std::string pointer, std::string reas
       pointer_(std::move(pointer)),
       reason_(std::move(reason)) {}
 
-bool parse(std::string_view text, rapidjson::Document& doc, std::string& error) {
-  doc.Parse(text.data(), text.size());
-  if (!doc.HasParseError()) return true;
-  std::size_t offset = doc.GetErrorOffset();
+namespace {
+
+// Iterative: the reader keeps its own stack on the heap, so no input can
+// exhaust the thread's stack while being read; the depth limit below keeps
+// what it builds safe for the recursive code that walks a document later.
+constexpr unsigned kParseFlags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
+// RapidJSON validates the raw bytes but decodes "\u0000" to a NUL and a lone
+// low surrogate ("\uDC00") to the bytes ED B0 80, which no UTF-8 consumer
+// accepts; both would reach state, Kafka and partners, so both are refused.
+const char* string_problem(const char* s, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return "NUL character in a string";
+    if (c == 0xED && i + 1 < n && static_cast<unsigned char>(s[i + 1]) >= 0xA0)
+      return "unpaired UTF-16 surrogate";
+  }
+  return nullptr;
+}
+
+// Forwards SAX events to `Inner` (a Document, or a null handler) and stops the
+// reader at the first broken rule, remembering which.
+template <typename Inner>
+class Checked {
+ public:
+  Checked(Inner& inner, const Limits& limits) : inner_(inner), limits_(limits) {}
+
+  const std::string& problem() const { return problem_; }
+
+  bool Null() { return inner_.Null(); }
+  bool Bool(bool b) { return inner_.Bool(b); }
+  bool Int(int i) { return inner_.Int(i); }
+  bool Uint(unsigned i) { return inner_.Uint(i); }
+  bool Int64(std::int64_t i) { return inner_.Int64(i); }
+  bool Uint64(std::uint64_t i) { return inner_.Uint64(i); }
+  bool Double(double d) { return inner_.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
+    return inner_.RawNumber(s, n, copy);
+  }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) {
+    return text(s, n) && inner_.String(s, n, copy);
+  }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) {
+    if (!text(s, n)) return false;
+    // Consumers disagree on which of two equal keys wins; refusing is the only
+    // reading every consumer shares. The key is not named: it is input.
+    if (!keys_[depth_ - 1].emplace(s, n).second) return refuse("duplicate key");
+    return inner_.Key(s, n, copy);
+  }
+  bool StartObject() {
+    if (!open()) return false;
+    keys_[depth_ - 1].clear();
+    return inner_.StartObject();
+  }
+  bool EndObject(rapidjson::SizeType n) {
+    --depth_;
+    return inner_.EndObject(n);
+  }
+  bool StartArray() { return open() && inner_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) {
+    --depth_;
+    return inner_.EndArray(n);
+  }
+
+ private:
+  bool open() {
+    if (depth_ >= limits_.max_depth) {
+      return refuse("nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
+    }
+    ++depth_;
+    if (keys_.size() < depth_) keys_.resize(depth_);
+    return true;
+  }
+  bool text(const char* s, std::size_t n) {
+    const char* p = string_problem(s, n);
+    return p == nullptr || refuse(p);
+  }
+  bool refuse(std::string why) {
+    problem_ = std::move(why);
+    return false;
+  }
+
+  Inner& inner_;
+  const Limits& limits_;
+  std::size_t depth_ = 0;
+  // The keys seen so far in the object open at each depth (index depth - 1).
+  std::vector<std::unordered_set<std::string>> keys_;
+  std::string problem_;
+};
+
+std::string located(std::string_view text, std::size_t offset, const std::string& reason) {
   std::size_t line = 1, column = 1;
   for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
     if (text[i] == '\n') {
@@ -28,9 +122,47 @@ bool parse(std::string_view text, rapidjson::Document& doc, std::string& error) 
       ++column;
     }
   }
-  error = "line " + std::to_string(line) + " column " + std::to_string(column) + ": " +
-          rapidjson::GetParseError_En(doc.GetParseError());
+  return "line " + std::to_string(line) + " column " + std::to_string(column) + ": " + reason;
+}
+
+// Runs the reader over `text` into `handler`; false with `error` set on any
+// syntax error or broken rule.
+template <typename Inner>
+bool read(std::string_view text, Inner& inner, std::string& error, const Limits& limits) {
+  if (text.size() > limits.max_bytes) {
+    error = "value larger than " + std::to_string(limits.max_bytes) + " bytes";
+    return false;
+  }
+  Checked<Inner> handler(inner, limits);
+  rapidjson::MemoryStream ms(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+  rapidjson::Reader reader;
+  const rapidjson::ParseResult result = reader.Parse<kParseFlags>(is, handler);
+  if (!result.IsError()) return true;
+  std::string reason = !handler.problem().empty() ? handler.problem()
+                       : result.Code() == rapidjson::kParseErrorStringInvalidEncoding
+                           ? std::string("invalid UTF-8")
+                           : std::string(rapidjson::GetParseError_En(result.Code()));
+  error = located(text, result.Offset(), reason);
   return false;
+}
+
+}  // namespace
+
+bool parse(std::string_view text, rapidjson::Document& doc, std::string& error,
+           const Limits& limits) {
+  bool ok = false;
+  auto generate = [&](rapidjson::Document& into) {
+    ok = read(text, into, error, limits);
+    return ok;
+  };
+  doc.Populate(generate);
+  return ok;
+}
+
+bool check(std::string_view text, std::string& error, const Limits& limits) {
+  rapidjson::BaseReaderHandler<> ignore;
+  return read(text, ignore, error, limits);
 }
 
 std::string read_file(const std::string& path) {
@@ -45,7 +177,8 @@ rapidjson::Document parse_file(const std::string& path) {
   std::string text = read_file(path);
   rapidjson::Document doc;
   std::string error;
-  if (!parse(text, doc, error)) throw ConfigError(path, "", "not valid JSON: " + error);
+  if (!parse(text, doc, error, kFileLimits))
+    throw ConfigError(path, "", "not valid JSON: " + error);
   return doc;
 }
 

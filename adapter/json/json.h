@@ -4,6 +4,7 @@
 
 #include <rapidjson/document.h>
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -23,14 +24,40 @@ class ConfigError : public std::runtime_error {
   std::string file_, pointer_, reason_;
 };
 
-// Parses `text`; on a syntax error returns false and sets `error` to
-// "line L column C: <RapidJSON message>".
-bool parse(std::string_view text, rapidjson::Document& doc, std::string& error);
+// What any JSON text this service reads may be: a record from Kafka is
+// untrusted, and a document nested 140,000 deep would overflow the stack of
+// anything that walks it recursively (RapidJSON's Writer, Accept, schema
+// validation), so it is refused before a DOM exists (docs/decisions/0035).
+struct Limits {
+  std::size_t max_depth = 64;           // objects and arrays, the root counting as 1
+  std::size_t max_bytes = 1024 * 1024;  // the whole text
+};
+
+// The limits for a Kafka record value or a replay line.
+inline constexpr Limits kRecordLimits{};
+// The limits for a config or data file: the operator's own, but a role
+// directory or a Debezium mapping may be larger than any record.
+inline constexpr Limits kFileLimits{64, 64 * 1024 * 1024};
+
+// Parses `text`; returns false and sets `error` when it is not JSON or breaks
+// a rule: "line L column C: <reason>", where the reason is RapidJSON's syntax
+// message or names the rule broken ("nesting deeper than 64 levels", "value
+// larger than N bytes", "invalid UTF-8", "duplicate key", "NUL character in a
+// string", "unpaired UTF-16 surrogate"). The reason never quotes the input.
+// The parse is iterative (no recursion on the input's nesting); on failure
+// `doc` is left as it was.
+bool parse(std::string_view text, rapidjson::Document& doc, std::string& error,
+           const Limits& limits = kRecordLimits);
+
+// The same checks as parse() without building a document (a SAX pass): for a
+// caller that only needs to know the text is acceptable JSON.
+bool check(std::string_view text, std::string& error, const Limits& limits = kRecordLimits);
 
 // Reads a whole file; throws ConfigError(file, "", reason) when it cannot.
 std::string read_file(const std::string& path);
 
-// Parses a file, throwing ConfigError with the line and column on bad JSON.
+// Parses a file (kFileLimits), throwing ConfigError with the line and column
+// on bad JSON.
 rapidjson::Document parse_file(const std::string& path);
 
 // Text of a value, compact, keys in document order.

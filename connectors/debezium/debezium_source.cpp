@@ -1,8 +1,7 @@
 #include "connectors/debezium/debezium_source.h"
 
 #include <date/tz.h>
-#include <rapidjson/memorystream.h>
-#include <rapidjson/reader.h>
+#include <rapidjson/document.h>
 #include <filesystem>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <cstdio>
 
 #include "adapter/calendar/time.h"
+#include "adapter/json/json.h"
 #include "connectors/debezium/envelope.h"
 
 namespace crp::connectors::debezium {
@@ -61,13 +61,6 @@ class Row {
   bool null_ = true;
 };
 
-bool is_json(std::string_view text) {
-  rapidjson::MemoryStream ms(text.data(), text.size());
-  rapidjson::Reader reader;
-  rapidjson::BaseReaderHandler<> ignore;
-  return !reader.Parse(ms, ignore).IsError();
-}
-
 std::optional<std::int64_t> integer(std::string_view text) {
   std::int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -79,8 +72,9 @@ std::optional<std::int64_t> integer(std::string_view text) {
 // "io.debezium.time.MicroTimestamp"; empty when unknown.
 std::string schema_name_of(std::string_view schema, const char* image, const std::string& column) {
   rapidjson::Document d;
-  d.Parse(schema.data(), schema.size());
-  if (d.HasParseError() || !d.IsObject() || !d.HasMember("fields") || !d["fields"].IsArray())
+  std::string ignored;  // the whole value was checked already; a bad schema just names no type
+  if (!json::parse(schema, d, ignored) || !d.IsObject() || !d.HasMember("fields") ||
+      !d["fields"].IsArray())
     return {};
   for (const auto& part : d["fields"].GetArray()) {
     if (!part.IsObject() || !part.HasMember("field") || !part["field"].IsString() ||
@@ -479,14 +473,19 @@ const TableMapping* find_table(const Mapping& mapping, const Envelope& env) {
 SourceResult DebeziumSource::map(const Record& record, const Engine& state) const {
   const Envelope env = scan_envelope(record.value);
   if (env.kind == Envelope::Kind::tombstone) return SourceResult::drop();  // log compaction marker
+  // A SAX pass, no DOM: iterative, depth- and size-limited, UTF-8 and
+  // duplicate keys checked (adapter/json/json.h), so no row can crash a walk.
+  std::string not_json;
   if (env.kind == Envelope::Kind::malformed) {
-    if (!is_json(record.value)) return SourceResult::fail("crp.NotJson", "value is not JSON");
+    if (!json::check(record.value, not_json))
+      return SourceResult::fail("crp.NotJson", "value is not JSON: " + not_json);
     return SourceResult::fail("crp.SchemaViolation", std::string("debezium event: ") + env.problem);
   }
   const TableMapping* table = find_table(mapping_, env);
   if (!table) return SourceResult::drop();
   // Only now is the whole value checked: a listed table's row must be JSON.
-  if (!is_json(record.value)) return SourceResult::fail("crp.NotJson", "value is not JSON");
+  if (!json::check(record.value, not_json))
+    return SourceResult::fail("crp.NotJson", "value is not JSON: " + not_json);
   const std::string op = env.op.decode();
   if (op.empty()) {
     return SourceResult::fail("crp.SchemaViolation",

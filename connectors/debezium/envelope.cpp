@@ -2,6 +2,8 @@
 
 #include <rapidjson/document.h>
 
+#include "adapter/json/json.h"
+
 #include <array>
 
 namespace crp::connectors::debezium {
@@ -89,8 +91,8 @@ std::string RawString::decode() const {
   quoted += raw;
   quoted += '"';
   rapidjson::Document d;
-  d.Parse(quoted.data(), quoted.size());
-  if (d.HasParseError() || !d.IsString())
+  std::string ignored;
+  if (!json::parse(quoted, d, ignored) || !d.IsString())
     return std::string(raw);  // invalid escape: compare as written
   return std::string(d.GetString(), d.GetStringLength());
 }
