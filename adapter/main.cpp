@@ -1,14 +1,19 @@
 // crp-adapter: challenge and resolution protocols for children's social care.
 //   crp-adapter run --config FILE [--instance NAME]
-//   crp-adapter replay --config FILE --input EVENTS.jsonl [--until ISO8601]
-//   crp-adapter check-config --config FILE
+//   crp-adapter replay --config FILE --input EVENTS.jsonl|- [--until ISO8601] [--strict]
+//   crp-adapter check-config --config FILE [--offline]
 //   crp-adapter report --config FILE --from DATE --to DATE [--out DIR] [--input FACTS.jsonl]
 //   crp-adapter webhooks redeliver --config FILE --partner ID [--since ISO8601]
 //   crp-adapter schema NAME
-#include <boost/program_options.hpp>
+//   crp-adapter --version | --help, and `crp-adapter COMMAND --help`
+// Exit codes: kExitCodes below (also printed by --help, and in docs/cli.md).
+#include <librdkafka/rdkafka.h>
 
+#include <boost/program_options.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <string_view>
 
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
@@ -23,20 +28,133 @@ namespace po = boost::program_options;
 
 namespace {
 
+// The release version; tests/cli/cli_test.py checks it against CMakeLists.txt's project()
+// VERSION and the chart's appVersion.
+constexpr const char* kVersion = "0.1.0";
+
+constexpr int kExitUsage = 2;
+constexpr int kExitConfig = 3;
+constexpr int kExitStrictDeadLetters = 5;  // replay --strict: at least one dead letter
+static_assert(crp::kafka::kExitFatal == 1 && crp::kafka::kExitFenced == 4,
+              "kExitCodes documents 1 and 4");
+
+constexpr const char* kExitCodes =
+    "exit codes:\n"
+    "  0  success\n"
+    "  1  runtime failure (I/O, Kafka, a partner dispatcher that could not continue)\n"
+    "  2  usage error: unknown command or option, missing or malformed argument\n"
+    "  3  configuration error (the file, JSON pointer and reason are printed or logged)\n"
+    "  4  run: fenced, another instance took over this instance's transactional.id\n"
+    "  5  replay --strict: at least one record was dead-lettered\n"
+    "  6  run: a CRP_TEST_* test hook variable is set for a build without test hooks\n";
+
 constexpr const char* kUsage =
     "usage: crp-adapter <command> [options]\n"
+    "       crp-adapter <command> --help | crp-adapter --version\n"
     "commands:\n"
     "  run           --config FILE [--instance NAME]\n"
     "                the service: consume, process and produce exactly once until SIGTERM\n"
-    "  replay        --config FILE --input EVENTS.jsonl [--until ISO8601]\n"
+    "  replay        --config FILE --input EVENTS.jsonl|- [--until ISO8601] [--strict]\n"
     "                dry run: prints every record the service would produce\n"
-    "  check-config  --config FILE   load and validate the configuration, then exit\n"
+    "  check-config  --config FILE [--offline]\n"
+    "                load and validate the configuration, then exit\n"
     "  report        --config FILE --from DATE --to DATE [--out DIR] [--input FACTS.jsonl]\n"
     "                report.html, report.csv, summary.csv of challenges closed in the period,\n"
     "                from the facts topic (or from replay output / fact lines with --input)\n"
     "  webhooks redeliver --config FILE --partner ID [--since ISO8601]\n"
     "                re-queue a partner's dead-lettered webhook deliveries (same webhook-id)\n"
     "  schema        NAME            print an embedded JSON Schema (e.g. protocol.schema.json)\n";
+
+struct Command {
+  std::string_view name;
+  std::string_view synopsis;
+  std::string_view description;
+};
+
+constexpr Command kCommands[] = {
+    {"run", "run --config FILE [--instance NAME]",
+     "The service: consumes the configured input topics, processes each record and every due\n"
+     "deadline, and produces the outputs, state and offsets in one Kafka transaction, until\n"
+     "SIGTERM or SIGINT. Logs JSON lines on stderr. Partner signing keys are resolved at start."},
+    {"replay", "replay --config FILE --input EVENTS.jsonl|- [--until ISO8601] [--strict]",
+     "Dry run: reads records as they would arrive on Kafka ({\"topic\",\"key\",\"headers\",\n"
+     "\"value\"} per line; - reads stdin), runs them through the service's engine with a\n"
+     "virtual clock, fires every timer due up to --until, and prints each record the service\n"
+     "would produce on stdout, webhook calls as topic webhook:<partner>. Problems per record\n"
+     "and a summary (records in, records out per topic, dead letters by class) go to stderr."},
+    {"check-config", "check-config --config FILE [--offline]",
+     "Loads and validates the service configuration, protocols, calendar, directory and\n"
+     "partners, reads the Kafka credentials and the partners' signing keys\n"
+     "(CRP_PARTNER_SECRET_<ID>), prints \"ok: N protocols\" and exits. --offline reads no\n"
+     "secret (for a machine or CI job that holds none): partner keys and Kafka credentials\n"
+     "given as {\"file\"} or {\"env\"} are not resolved, everything else is checked."},
+    {"report", "report [--config FILE] --from DATE --to DATE [--out DIR] [--input FACTS.jsonl]",
+     "Writes report.html, report.csv and summary.csv of challenges closed in the period, from\n"
+     "the facts topic (--config), or from replay output or fact lines (--input)."},
+    {"webhooks redeliver", "webhooks redeliver --config FILE --partner ID [--since ISO8601]",
+     "Re-queues a partner's dead-lettered webhook deliveries from the dead-letter topic, with\n"
+     "their original webhook-id, so the partner can deduplicate."},
+    {"schema", "schema NAME",
+     "Prints an embedded JSON Schema, e.g. protocol.schema.json or\n"
+     "inbound/canonical.schema.json."},
+};
+
+const Command* find_command(std::string_view name) {
+  for (const Command& c : kCommands) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+// Each command accepts its own options only; --help on any of them.
+po::options_description options_for(std::string_view command) {
+  po::options_description o("options");
+  o.add_options()("help,h", "print this help and exit")("version", "print the version and exit");
+  if (command == "schema") {
+    o.add_options()("name", po::value<std::string>(), "schema name");
+    return o;
+  }
+  o.add_options()("config", po::value<std::string>(), "service configuration file");
+  if (command == "run") {
+    o.add_options()("instance", po::value<std::string>(),
+                    "instance name in transactional.id (default: CRP_INSTANCE, else host name)");
+  } else if (command == "replay") {
+    o.add_options()("input", po::value<std::string>(), "JSONL records, or - for stdin")(
+        "until", po::value<std::string>(), "fire timers due up to this instant (ISO 8601)")(
+        "strict", po::bool_switch(), "exit 5 if any record was dead-lettered");
+  } else if (command == "check-config") {
+    o.add_options()("offline", po::bool_switch(),
+                    "read no secret: partner signing keys, Kafka {file}/{env} values");
+  } else if (command == "report") {
+    o.add_options()("from", po::value<std::string>(), "first closing date, YYYY-MM-DD")(
+        "to", po::value<std::string>(), "last closing date, YYYY-MM-DD")(
+        "out", po::value<std::string>()->default_value("."), "output directory")(
+        "input", po::value<std::string>(), "facts or replay output (JSONL) instead of the topic");
+  } else if (command == "webhooks redeliver") {
+    o.add_options()("partner", po::value<std::string>(), "partner id")(
+        "since", po::value<std::string>(), "dead-lettered at or after this instant (ISO 8601)");
+  }
+  return o;
+}
+
+void print_version(std::ostream& out) {
+  out << "crp-adapter " << kVersion << " (librdkafka " << rd_kafka_version_str() << ")\n";
+}
+
+void print_help(const Command& c, const po::options_description& options, std::ostream& out) {
+  out << "usage: crp-adapter " << c.synopsis << "\n\n"
+      << c.description << "\n\n"
+      << options << "\n"
+      << kExitCodes;
+}
+
+void print_summary(const crp::ReplayStats& stats, std::ostream& err) {
+  err << "replay summary: " << stats.records << " records in, " << stats.outputs << " records out, "
+      << stats.dead_lettered << " dead-lettered\n";
+  for (const auto& [topic, n] : stats.out_by_topic) err << "  out  " << topic << ": " << n << "\n";
+  for (const auto& [cls, n] : stats.dead_letters_by_class)
+    err << "  dead letters  " << cls << ": " << n << "\n";
+}
 
 int replay_command(const po::variables_map& vm) {
   crp::ServiceConfig config = crp::load_service_config(vm["config"].as<std::string>());
@@ -46,53 +164,73 @@ int replay_command(const po::variables_map& vm) {
     if (!until) {
       std::cerr << "crp-adapter: --until is not an ISO 8601 instant with offset (e.g. "
                    "2027-01-31T00:00:00Z)\n";
-      return 2;
+      return kExitUsage;
     }
   }
   const std::string input = vm["input"].as<std::string>();
   std::ifstream file;
   if (input != "-") {
+    std::error_code ec;
+    if (std::filesystem::is_directory(input, ec)) {
+      std::cerr << "crp-adapter: --input " << input
+                << " is a directory; give a JSONL file of records, or - for stdin\n";
+      return kExitUsage;
+    }
     file.open(input);
     if (!file) {
       std::cerr << "crp-adapter: cannot open " << input << "\n";
-      return 2;
+      return kExitUsage;
     }
   }
   std::ios::sync_with_stdio(false);
-  crp::replay(config, input == "-" ? std::cin : file, std::cout, std::cerr, until);
+  const crp::ReplayStats stats =
+      crp::replay(config, input == "-" ? std::cin : file, std::cout, std::cerr, until);
   std::cout.flush();
+  if (input == "-" ? std::cin.bad() : file.bad()) {
+    std::cerr << "crp-adapter: error reading " << input << "\n";
+    return 1;
+  }
+  print_summary(stats, std::cerr);
+  if (vm["strict"].as<bool>() && stats.dead_lettered > 0) {
+    std::cerr << "crp-adapter: --strict: " << stats.dead_lettered << " record(s) dead-lettered\n";
+    return kExitStrictDeadLetters;
+  }
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
-    std::cout << kUsage;
-    return argc < 2 ? 2 : 0;
+  const std::string first = argc < 2 ? "" : argv[1];
+  if (argc < 2 || first == "--help" || first == "-h" || first == "help") {
+    std::cout << kUsage << "\n" << kExitCodes;
+    return argc < 2 ? kExitUsage : 0;
   }
-  const std::string command = argv[1];
-  po::options_description options("options");
-  options.add_options()("config", po::value<std::string>(), "service configuration file")(
-      "input", po::value<std::string>(), "JSONL records, or - for stdin")(
-      "until", po::value<std::string>(), "fire timers due up to this instant")(
-      "name", po::value<std::string>(), "schema name")("instance", po::value<std::string>(),
-                                                       "run: instance name in transactional.id")(
-      "partner", po::value<std::string>(), "webhooks redeliver: partner id")(
-      "since", po::value<std::string>(),
-      "webhooks redeliver: dead-lettered at or after (ISO 8601)")(
-      "from", po::value<std::string>(), "report: first closing date, YYYY-MM-DD")(
-      "to", po::value<std::string>(), "report: last closing date, YYYY-MM-DD")(
-      "out", po::value<std::string>()->default_value("."), "report: output directory");
-  po::positional_options_description positional;
-  positional.add("name", 1);
-  po::variables_map vm;
+  if (first == "--version" || first == "version") {
+    print_version(std::cout);
+    return 0;
+  }
   // `webhooks redeliver`: a two-word command; its options follow the second word.
-  const bool webhooks = command == "webhooks";
+  const bool webhooks = first == "webhooks";
   if (webhooks && (argc < 3 || std::string(argv[2]) != "redeliver")) {
+    if (argc >= 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
+      const Command& c = *find_command("webhooks redeliver");
+      print_help(c, options_for(c.name), std::cout);
+      return 0;
+    }
     std::cerr << "crp-adapter: webhooks needs a subcommand: redeliver\n" << kUsage;
-    return 2;
+    return kExitUsage;
   }
+  const std::string command = webhooks ? "webhooks redeliver" : first;
+  const Command* spec = find_command(command);
+  if (!spec) {
+    std::cerr << "crp-adapter: unknown command '" << command << "'\n" << kUsage;
+    return kExitUsage;
+  }
+  const po::options_description options = options_for(command);
+  po::positional_options_description positional;
+  if (command == "schema") positional.add("name", 1);
+  po::variables_map vm;
   const int skip = webhooks ? 2 : 1;
   try {
     po::store(po::command_line_parser(argc - skip, argv + skip)
@@ -101,6 +239,14 @@ int main(int argc, char** argv) {
                   .run(),
               vm);
     po::notify(vm);
+    if (vm.count("help")) {
+      print_help(*spec, options, std::cout);
+      return 0;
+    }
+    if (vm.count("version")) {
+      print_version(std::cout);
+      return 0;
+    }
     if (command == "schema") {
       if (!vm.count("name")) throw po::error("schema needs a NAME");
       std::cout << crp::json::schema_text(vm["name"].as<std::string>());
@@ -128,11 +274,11 @@ int main(int argc, char** argv) {
       } catch (const crp::json::ConfigError& e) {
         crp::kafka::log(crp::kafka::LogLevel::error, "configuration error",
                         {{"file", e.file()}, {"pointer", e.pointer()}, {"reason", e.reason()}});
-        return 3;
+        return kExitConfig;
       }
     }
     if (command == "replay") {
-      if (!vm.count("input")) throw po::error("replay needs --input FILE");
+      if (!vm.count("input")) throw po::error("replay needs --input FILE (or - for stdin)");
       return replay_command(vm);
     }
     if (webhooks) {
@@ -143,26 +289,27 @@ int main(int argc, char** argv) {
         if (!options.since) {
           std::cerr << "crp-adapter: --since is not an ISO 8601 instant with offset (e.g. "
                        "2027-01-31T00:00:00Z)\n";
-          return 2;
+          return kExitUsage;
         }
       }
       crp::ServiceConfig config = crp::load_service_config(vm["config"].as<std::string>());
       return crp::webhooks::redeliver(config, options, std::cout, std::cerr);
     }
-    if (command == "check-config") {
-      crp::ServiceConfig config =
-          crp::load_service_config(vm["config"].as<std::string>(), crp::Secrets::resolve);
-      std::cout << "ok: " << config.protocols->all().size() << " protocols\n";
-      return 0;
-    }
-    std::cerr << "crp-adapter: unknown command '" << command << "'\n" << kUsage;
-    return 2;
+    // check-config
+    const bool offline = vm["offline"].as<bool>();
+    crp::ServiceConfig config = crp::load_service_config(
+        vm["config"].as<std::string>(), offline ? crp::Secrets::offline : crp::Secrets::resolve);
+    std::cout << "ok: " << config.protocols->all().size() << " protocols"
+              << (offline ? " (offline: no secret was read)" : "") << "\n";
+    return 0;
   } catch (const po::error& e) {
-    std::cerr << "crp-adapter: " << e.what() << "\n" << kUsage;
-    return 2;
+    std::cerr << "crp-adapter: " << e.what() << "\n"
+              << "usage: crp-adapter " << spec->synopsis << "\n"
+              << "(crp-adapter " << spec->name << " --help for more)\n";
+    return kExitUsage;
   } catch (const crp::json::ConfigError& e) {
     std::cerr << "crp-adapter: configuration error: " << e.what() << "\n";
-    return 3;
+    return kExitConfig;
   } catch (const std::exception& e) {
     std::cerr << "crp-adapter: " << e.what() << "\n";
     return 1;

@@ -74,14 +74,16 @@ void print(const Output& o, std::ostream& out) {
 }
 
 // The webhook calls an outbox record causes, one line per subscribed partner
-// (SPEC: "webhook calls appear with topic webhook:<partner-id>"): the body
-// each partner would receive, after its allowlist.
-void print_webhook_calls(const ServiceConfig& config, const Output& o, std::ostream& out) {
+// (webhook calls appear with topic webhook:<partner-id>): the body each
+// partner would receive, after its allowlist.
+void print_webhook_calls(const ServiceConfig& config, const Output& o, std::ostream& out,
+                         ReplayStats& stats) {
   if (o.record.topic != config.topics.partner_outbox || !config.webhooks.partners) return;
   for (const webhooks::Delivery& d :
        webhooks::fan_out(o.record.value, *config.webhooks.partners, config.source)) {
     Output call{Record{"webhook:" + d.partner_id, d.challenge_id, {}, d.body}, o.at};
     print(call, out);
+    ++stats.out_by_topic[call.record.topic];
   }
 }
 
@@ -96,9 +98,14 @@ ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& 
   std::vector<Output> outputs;
   auto flush = [&] {
     for (const auto& o : outputs) {
-      if (o.record.topic == config.topics.dlq) ++stats.dead_lettered;
+      if (o.record.topic == config.topics.dlq) {
+        ++stats.dead_lettered;
+        const std::string* cls = o.record.header("__connect.errors.exception.class.name");
+        ++stats.dead_letters_by_class[cls ? *cls : "(unnamed)"];
+      }
+      ++stats.out_by_topic[o.record.topic];
       print(o, out);
-      print_webhook_calls(config, o, out);
+      print_webhook_calls(config, o, out, stats);
     }
     stats.outputs += outputs.size();
     outputs.clear();

@@ -1,7 +1,8 @@
-// `crp-adapter replay`: the users' dry run and the acceptance harness (SPEC).
+// `crp-adapter replay`: the users' dry run and the acceptance harness.
 #pragma once
 
 #include <iosfwd>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,11 @@ struct ReplayStats {
   std::size_t records = 0;
   std::size_t outputs = 0;
   std::size_t dead_lettered = 0;
+  // Every printed line by its topic, webhook calls as "webhook:<partner>" (so
+  // these add up to more than `outputs` when partners subscribe).
+  std::map<std::string, std::size_t> out_by_topic;
+  // Dead letters by __connect.errors.exception.class.name (e.g. crp.NotJson).
+  std::map<std::string, std::size_t> dead_letters_by_class;
 };
 
 // Reads {"topic","key","headers","value"} lines from `in`, prints one JSON

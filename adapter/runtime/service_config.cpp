@@ -170,6 +170,8 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
       std::string at = json::pointer_append("/kafka", key);
       if (m->value.IsString()) {
         c.kafka[key] = m->value.GetString();
+      } else if (secrets == Secrets::offline) {
+        continue;
       } else if (m->value.HasMember("file")) {
         std::string secret = json::read_file(resolve(base, m->value["file"].GetString()));
         while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))

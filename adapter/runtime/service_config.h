@@ -84,7 +84,10 @@ struct ServiceConfig {
 // Throws json::ConfigError naming the file, the JSON pointer and the reason.
 // Partner signing keys are read only where they are used: `run` and
 // `check-config` ask for them; replay, report and the tests do not sign.
-enum class Secrets { resolve, skip };
+// `offline` (check-config --offline) reads no secret at all: neither the
+// partners' keys nor the Kafka properties given as {"file"} or {"env"}, which
+// are then absent from `kafka`.
+enum class Secrets { resolve, skip, offline };
 ServiceConfig load_service_config(const std::string& path, Secrets secrets = Secrets::skip);
 
 }  // namespace crp

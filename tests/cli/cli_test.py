@@ -1,0 +1,221 @@
+#!/usr/bin/env python3
+"""The command line's conventions, through the real binary (docs/cli.md).
+
+  cli_test.py BINARY REPO
+
+* every subcommand answers --help (and -h) with exit 0, its own usage and the exit codes;
+* --version needs no --config, names the release and librdkafka's version, and the release
+  is the one CMakeLists.txt and the chart's appVersion name;
+* a usage error exits 2 and points at --help;
+* replay: the summary on stderr agrees with what stdout printed (records in, records out per
+  topic, dead letters by class); --strict exits 5 on a dead letter and 0 without one;
+  `-` reads stdin; a directory is refused with exit 2;
+* check-config --offline passes with no partner key and no Kafka credential present, while
+  check-config without it refuses the same config (exit 3).
+"""
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+failures = []
+
+
+def check(condition, message):
+    if not condition:
+        failures.append(message)
+    return condition
+
+
+def run(binary, *args, stdin=None, env=None):
+    return subprocess.run([binary, *args], input=stdin, capture_output=True, text=True, timeout=120,
+                          env=env if env is not None else clean_env())
+
+
+def clean_env():
+    """The environment without any partner key or test secret, as on a newcomer's machine."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("CRP_PARTNER_SECRET_")}
+
+
+COMMANDS = {  # argv before --help -> the usage line's start
+    ("run",): "usage: crp-adapter run --config FILE",
+    ("replay",): "usage: crp-adapter replay --config FILE --input",
+    ("check-config",): "usage: crp-adapter check-config --config FILE",
+    ("report",): "usage: crp-adapter report",
+    ("webhooks", "redeliver"): "usage: crp-adapter webhooks redeliver --config FILE --partner ID",
+    ("webhooks",): "usage: crp-adapter webhooks redeliver",
+    ("schema",): "usage: crp-adapter schema NAME",
+}
+
+
+def check_help(binary):
+    for argv, usage in COMMANDS.items():
+        for flag in ("--help", "-h"):
+            r = run(binary, *argv, flag)
+            name = " ".join(argv + (flag,))
+            check(r.returncode == 0, f"`{name}` exited {r.returncode}: {r.stderr.strip()}")
+            check(r.stdout.startswith(usage), f"`{name}` printed no usage of its own:\n{r.stdout}")
+            check("exit codes:" in r.stdout and "  3  configuration error" in r.stdout,
+                  f"`{name}` does not document the exit codes")
+    # --help wins over missing required options and over other options.
+    r = run(binary, "replay", "--input", "/nonexistent", "--help")
+    check(r.returncode == 0 and "--strict" in r.stdout, f"replay --input X --help: {r.returncode} {r.stdout}")
+    r = run(binary, "check-config", "--help")
+    check("--offline" in r.stdout, "check-config --help does not list --offline")
+    for top in ("--help", "-h", "help"):
+        r = run(binary, top)
+        check(r.returncode == 0 and "commands:" in r.stdout and "exit codes:" in r.stdout,
+              f"`crp-adapter {top}` exited {r.returncode}")
+    r = run(binary)
+    check(r.returncode == 2 and "usage:" in r.stdout, f"no command: exit {r.returncode}, want 2")
+
+
+def check_version(binary, repo):
+    cmake = (repo / "CMakeLists.txt").read_text()
+    project = re.search(r"project\(crp_adapter VERSION ([0-9.]+)", cmake).group(1)
+    chart = re.search(r'^appVersion: "?([^"\n]+)"?$', (repo / "charts/crp-adapter/Chart.yaml").read_text(), re.M).group(1)
+    check(project == chart, f"CMakeLists.txt says {project}, the chart's appVersion {chart}")
+    for argv in (["--version"], ["version"], ["replay", "--version"], ["run", "--version"]):
+        r = run(binary, *argv)
+        m = re.fullmatch(r"crp-adapter (\S+) \(librdkafka (\d+\.\d+\.\d+\S*)\)\n", r.stdout)
+        if check(r.returncode == 0 and m, f"`{' '.join(argv)}`: exit {r.returncode}, {r.stdout!r} {r.stderr!r}"):
+            check(m.group(1) == project, f"--version says {m.group(1)}, CMakeLists.txt {project}")
+
+
+def check_usage_errors(binary, repo):
+    config = str(repo / "config/crp-adapter.json")
+    cases = [
+        ["replay", "--config", config, "--bogus"],
+        ["replay", "--config", config],                           # no --input
+        ["check-config"],                                         # no --config
+        ["check-config", "--config", config, "--partner", "x"],   # another command's option
+        ["nonsense"],
+        ["webhooks", "resend"],
+    ]
+    for argv in cases:
+        r = run(binary, *argv)
+        check(r.returncode == 2, f"`{' '.join(argv)}` exited {r.returncode}, want 2 (usage): {r.stderr.strip()}")
+        check("usage:" in r.stderr + r.stdout, f"`{' '.join(argv)}` printed no usage")
+
+
+def summary_of(stderr):
+    """The replay summary on stderr: totals, out per topic, dead letters by class."""
+    m = re.search(r"^replay summary: (\d+) records in, (\d+) records out, (\d+) dead-lettered$", stderr, re.M)
+    if not m:
+        return None
+    out = {t: int(n) for t, n in re.findall(r"^  out  (\S+): (\d+)$", stderr, re.M)}
+    dead = {c: int(n) for c, n in re.findall(r"^  dead letters  (\S+): (\d+)$", stderr, re.M)}
+    return tuple(map(int, m.groups())), out, dead
+
+
+def check_replay(binary, repo, work):
+    config = str(repo / "config/crp-adapter.json")
+    demo = repo / "config/samples/canonical-demo.jsonl"
+    until = ["--until", "2027-02-15T00:00:00Z"]
+    # A file and stdin print the same bytes.
+    by_file = run(binary, "replay", "--config", config, "--input", str(demo), *until)
+    by_stdin = run(binary, "replay", "--config", config, "--input", "-", *until, stdin=demo.read_text())
+    check(by_file.returncode == 0, f"replay of the demo sample exited {by_file.returncode}: {by_file.stderr}")
+    check(by_file.stdout == by_stdin.stdout and by_file.stdout, "replay from stdin differs from replay of the file")
+    # The demo's records without the one that exists to be refused: --strict exits 0.
+    sample = "".join(l + "\n" for l in demo.read_text().splitlines()
+                     if l.strip() and isinstance(json.loads(l).get("value"), dict))
+    clean = run(binary, "replay", "--config", config, "--input", "-", "--strict", *until, stdin=sample)
+    check(clean.returncode == 0, f"replay --strict without dead letters exited {clean.returncode}: {clean.stderr}")
+    s = summary_of(clean.stderr)
+    check(s is not None and s[0][2] == 0 and s[2] == {}, f"summary of a clean replay: {s}")
+    # With records that are refused: the summary agrees with stdout, --strict exits 5.
+    bad = [
+        "this is not a record",
+        json.dumps({"topic": "crp.commands", "key": "X", "value": "{not json"}),
+        json.dumps({"topic": "crp.commands", "key": "X", "value": {"type": "challenge.raised", "event_id": "e"}}),
+        json.dumps({"topic": "no.such.topic", "key": "X", "value": {}}),
+    ]
+    mixed = sample + "\n".join(bad) + "\n"
+    lenient = run(binary, "replay", "--config", config, "--input", "-", *until, stdin=mixed)
+    strict = run(binary, "replay", "--config", config, "--input", "-", "--strict", *until, stdin=mixed)
+    check(lenient.returncode == 0, f"replay without --strict exited {lenient.returncode}")
+    check(strict.returncode == 5, f"replay --strict with dead letters exited {strict.returncode}, want 5")
+    check(strict.stdout == lenient.stdout, "--strict changed what replay prints")
+    lines = [json.loads(l) for l in lenient.stdout.splitlines()]
+    topics = collections.Counter(l["topic"] for l in lines)
+    classes = collections.Counter(l["headers"]["__connect.errors.exception.class.name"]
+                                  for l in lines if l["topic"] == "crp.dlq")
+    s = summary_of(lenient.stderr)
+    if check(s is not None, f"no replay summary on stderr:\n{lenient.stderr}"):
+        (records_in, records_out, dead), out, dead_by_class = s
+        records = sum(1 for l in mixed.splitlines() if l.strip())
+        check(records_in == records, f"summary: {records_in} records in, the input has {records}")
+        check(out == dict(topics), f"summary out per topic {out}, stdout has {dict(topics)}")
+        kafka_out = sum(n for t, n in topics.items() if not t.startswith("webhook:"))
+        check(records_out == kafka_out, f"summary: {records_out} records out, stdout has {kafka_out} Kafka records")
+        check(dead == len(bad) == sum(classes.values()), f"summary: {dead} dead-lettered, want {len(bad)}: {classes}")
+        check(out.get("crp.dlq") == dead, f"summary: {dead} dead letters, {out.get('crp.dlq')} on crp.dlq")
+        check(dead_by_class == dict(classes), f"summary dead letters by class {dead_by_class}, stdout {dict(classes)}")
+        check("crp.InvalidRecord" in dead_by_class and "crp.NotJson" in dead_by_class,
+              f"dead letters by class lack the expected classes: {dead_by_class}")
+    # A directory is refused, with the reason.
+    r = run(binary, "replay", "--config", config, "--input", str(work))
+    check(r.returncode == 2 and "is a directory" in r.stderr and not r.stdout,
+          f"replay --input DIR: exit {r.returncode}, {r.stderr.strip()!r}")
+    r = run(binary, "replay", "--config", config, "--input", str(work / "missing.jsonl"))
+    check(r.returncode == 2 and "cannot open" in r.stderr, f"replay --input MISSING: exit {r.returncode}")
+
+
+def check_offline(binary, repo, work):
+    shipped = repo / "config/crp-adapter.json"
+    r = run(binary, "check-config", "--config", str(shipped))
+    check(r.returncode == 3 and "CRP_PARTNER_SECRET_" in r.stderr,
+          f"check-config without partner keys: exit {r.returncode}, want 3 naming the key: {r.stderr.strip()}")
+    r = run(binary, "check-config", "--offline", "--config", str(shipped))
+    check(r.returncode == 0 and r.stdout.startswith("ok: 5 protocols"),
+          f"check-config --offline of the shipped config: exit {r.returncode}: {r.stderr.strip()}")
+    # Kafka credentials by file and by environment variable, neither present.
+    cfg = json.loads(shipped.read_text())
+    base = shipped.parent
+    cfg["calendar"]["file"] = str(base / cfg["calendar"]["file"])
+    cfg["protocols"] = [str(base / p) for p in cfg["protocols"]]
+    cfg["directory"]["file"] = str(base / cfg["directory"]["file"])
+    cfg["webhooks"]["partners"] = str(base / cfg["webhooks"]["partners"])
+    cfg["kafka"].update({"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
+                         "sasl.username": "crp-adapter",
+                         "sasl.password": {"env": "CRP_CLI_TEST_UNSET_PASSWORD"},
+                         "ssl.key.password": {"file": str(work / "no-such-secret")}})
+    path = work / "secured.json"
+    path.write_text(json.dumps(cfg))
+    r = run(binary, "check-config", "--offline", "--config", str(path))
+    check(r.returncode == 0, f"check-config --offline read a Kafka secret: exit {r.returncode}: {r.stderr.strip()}")
+    r = run(binary, "check-config", "--config", str(path))
+    check(r.returncode == 3, f"check-config (online) of a config whose secrets are missing: exit {r.returncode}, want 3")
+    # --offline still checks everything else.
+    cfg["protocols"].append(str(base / "protocols/no-such-protocol.json"))
+    path.write_text(json.dumps(cfg))
+    r = run(binary, "check-config", "--offline", "--config", str(path))
+    check(r.returncode == 3 and "no-such-protocol" in r.stderr,
+          f"check-config --offline accepted a missing protocol file: exit {r.returncode}")
+
+
+def main():
+    binary, repo = sys.argv[1], Path(sys.argv[2]).resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        check_help(binary)
+        check_version(binary, repo)
+        check_usage_errors(binary, repo)
+        check_replay(binary, repo, work)
+        check_offline(binary, repo, work)
+    for f in failures:
+        print(f"FAIL {f}", file=sys.stderr)
+    if failures:
+        return 1
+    print("ok: --help on every command, --version, usage errors, replay summary/--strict/stdin/directory, "
+          "check-config --offline")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
