@@ -7,8 +7,11 @@ Checks that every file the service config names is in the ConfigMap and mounted,
 shipped files arrive byte for byte, that the rendered service config and partner files
 pass the project's own JSON Schemas (schemas/), that each secret reaches the pod from the
 Secret it names and never through a ConfigMap, the pod's security settings, probes and
-network policy. With --adapter, `crp-adapter check-config` loads the rendered config
-exactly as mounted in the pod (secret files and variables stood in by test values).
+network policy (every egress rule names its destinations), the `helm test` pod, and the
+PrometheusRule and dashboard as the chart's files. With --adapter, `crp-adapter check-config`
+loads the rendered config exactly as mounted in the pod (secret files and variables stood in
+by test values), and `check-config --offline` with no secret at all, as the `helm test` pod
+runs it.
 """
 import argparse
 import base64
@@ -102,6 +105,10 @@ def check_pod_security(workload):
     check(csc.get("capabilities", {}).get("drop") == ["ALL"], "capabilities not dropped")
     check(pod.get("automountServiceAccountToken") is False, "service account token mounted")
     check(container["args"] == ["run", "--config", "/etc/crp-adapter/crp-adapter.json"], f"args {container['args']}")
+    check(container["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "admin"}, "startup probe is not /healthz on admin")
+    check(container["startupProbe"]["periodSeconds"] * container["startupProbe"]["failureThreshold"] >= 60,
+          "the startup probe allows less than a minute to start")
+    check("initialDelaySeconds" not in container["livenessProbe"], "liveness delay beside a startup probe")
     check(container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "admin"}, "liveness probe is not /healthz on admin")
     check(container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "admin"}, "readiness probe is not /readyz on admin")
     check("memory" in container["resources"].get("limits", {}), "no memory limit")
@@ -145,6 +152,64 @@ def check_network_policy(policy, kafka_ports, partner_ports, namespaces):
     if partner_ports:
         check(sorted(partner_ports) in egress_ports, f"no partner egress on {partner_ports}: {egress_ports}")
     check(len(spec["egress"]) == 2 + bool(partner_ports), f"unexpected egress rules {egress_ports}")
+    for rule in spec["egress"]:
+        check(rule.get("to"), f"egress rule on {rule['ports']} without destinations allows any address")
+
+
+def check_test_pod(by_kind, workload, service, admin_port):
+    """`helm test`: check-config --offline on the same ConfigMap, then the Service's endpoints."""
+    pods = by_kind.get("Pod", [])
+    if not check(len(pods) == 1, f"expected one helm test Pod, found {len(pods)}"):
+        return
+    pod = pods[0]
+    check(pod["metadata"]["annotations"].get("helm.sh/hook") == "test", "the test Pod is not a helm test hook")
+    labels = pod["metadata"].get("labels", {})
+    selector = service["spec"]["selector"]
+    check(not selector.items() <= labels.items(), "the Service would select the helm test Pod")
+    spec = pod["spec"]
+    container = spec["containers"][0]
+    check(container["image"] == workload["spec"]["template"]["spec"]["containers"][0]["image"], "test Pod image")
+    script = " ".join(container.get("command", []) + container.get("args", []))
+    check("check-config --offline --config /etc/crp-adapter/crp-adapter.json" in script, "test Pod does not run check-config --offline")
+    for path in ("/healthz", "/readyz", "/metrics"):
+        check(path in script, f"test Pod does not request {path}")
+    check(f"{service['metadata']['name']}.safeguarding.svc/{admin_port}" in script, "test Pod does not call the Service's admin port")
+    check(spec["restartPolicy"] == "Never" and spec.get("automountServiceAccountToken") is False, "test Pod restart/token")
+    check(spec["securityContext"].get("runAsNonRoot") is True, "test Pod may run as root")
+    check(container["securityContext"].get("readOnlyRootFilesystem") is True, "test Pod root file system writable")
+    config = lambda p: next(v for v in p["volumes"] if v["name"] == "config")
+    check(config(spec) == config(workload["spec"]["template"]["spec"]), "test Pod mounts another configuration")
+
+
+def check_monitoring(repo, by_kind, enabled):
+    rules = by_kind.get("PrometheusRule", [])
+    dashboards = [c for c in by_kind.get("ConfigMap", []) if c["metadata"]["name"].endswith("-dashboard")]
+    if not enabled:
+        check(not rules and not dashboards, "PrometheusRule or dashboard rendered while disabled")
+        return
+    if check(len(rules) == 1, f"expected one PrometheusRule, found {len(rules)}"):
+        expected = yaml.safe_load((repo / "charts/crp-adapter/files/prometheus/alerts.yaml").read_text())
+        check(rules[0]["spec"] == expected, "PrometheusRule spec differs from files/prometheus/alerts.yaml")
+        check(rules[0]["metadata"]["labels"].get("release") == "kube-prometheus-stack", "prometheusRule.labels")
+    if check(len(dashboards) == 1, f"expected one dashboard ConfigMap, found {len(dashboards)}"):
+        d = dashboards[0]
+        expected = json.loads((repo / "charts/crp-adapter/files/grafana/crp-adapter.json").read_text())
+        check(json.loads(d["data"]["crp-adapter.json"]) == expected, "dashboard differs from files/grafana/crp-adapter.json")
+        check(d["metadata"]["labels"].get("grafana_dashboard") == "1", "dashboard ConfigMap lacks the sidecar label")
+
+
+def run_check_config_offline(adapter, files):
+    """check-config --offline, as the helm test Pod runs it: no secret file, no variable."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = pathlib.Path(tmp)
+        for path, text in files.items():
+            target = root / "etc" / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text.replace(SECRETS_DIR, str(root / "secrets")))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CRP_PARTNER_SECRET_")}
+        run = subprocess.run([adapter, "check-config", "--offline", "--config", str(root / "etc/crp-adapter.json")],
+                             env=env, capture_output=True, text=True, timeout=60)
+        check(run.returncode == 0, f"check-config --offline refused the rendered config: {run.stderr.strip()}")
 
 
 def run_check_config(adapter, files, secret_files, env):
@@ -173,7 +238,8 @@ def main():
     args = ap.parse_args()
     objects, by_kind = load(args.rendered)
     check(not by_kind.get("Secret"), "the chart must reference existing Secrets, never create them")
-    configmap = one(by_kind, "ConfigMap")
+    configmap = one({"ConfigMap": [c for c in by_kind.get("ConfigMap", [])
+                                   if not c["metadata"]["name"].endswith("-dashboard")]}, "ConfigMap")
     service = one(by_kind, "Service")
     check(service["spec"]["ports"][0]["name"] == "admin", "Service port is not the admin port")
     workload = one(by_kind, "Deployment")
@@ -193,15 +259,25 @@ def main():
         cfg = check_service_config(args.repo, files, {
             "shipped_protocols": ["bradford", "rotherham", "walsall", "calderdale", "iro-cp-lac"],
             "admin_port": 8080, "source": "urn:crp-adapter:example-authority"})
-        check(cfg["kafka"] == {"bootstrap.servers": "kafka:9092", "security.protocol": "PLAINTEXT"}, f"kafka {cfg['kafka']}")
+        password = f"{SECRETS_DIR}/kafka/sasl/password"
+        check(cfg["kafka"] == {"bootstrap.servers": "kafka:9092", "security.protocol": "SASL_SSL",
+                               "sasl.mechanism": "SCRAM-SHA-512", "sasl.username": "crp-adapter",
+                               "sasl.password": {"file": password}},
+              f"kafka is not SASL_SSL by default: {cfg['kafka']}")
         check("token_file" not in cfg["admin"], "a token file without a token Secret")
         check("partners" not in cfg.get("webhooks", {}), "partners configured without partner values")
-        check(not mounts and not envs, f"secrets mounted without values asking for them: {mounts} {envs}")
+        check(mounts == {password: ("crp-kafka-credentials", "password")} and not envs,
+              f"secrets mounted without values asking for them: {mounts} {envs}")
         check("ServiceMonitor" not in by_kind, "ServiceMonitor rendered while disabled")
         check(workload["spec"]["replicas"] == 2, "replicas")
         check_network_policy(policy, [9092], [], ["monitoring"])
+        check(policy["spec"]["egress"][1]["to"] == [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "kafka"}}}],
+              f"default Kafka egress destinations {policy['spec']['egress'][1].get('to')}")
+        check_test_pod(by_kind, workload, service, 8080)
+        check_monitoring(args.repo, by_kind, False)
         if args.adapter:
-            run_check_config(args.adapter, files, {}, {})
+            run_check_config(args.adapter, files, {password: "test-password\n"}, {})
+            run_check_config_offline(args.adapter, files)
     else:
         cfg = check_service_config(args.repo, files, {
             "shipped_protocols": ["bradford", "calderdale"], "admin_port": 9090, "source": "urn:crp-adapter:leeds"})
@@ -241,6 +317,8 @@ def main():
         image = workload["spec"]["template"]["spec"]["containers"][0]["image"]
         check(image.startswith("registry.council.example/crp-adapter@sha256:"), f"image {image}")
         check_network_policy(policy, [9093, 9094], [443, 8443], ["monitoring", "safeguarding-ops"])
+        check_test_pod(by_kind, workload, service, 9090)
+        check_monitoring(args.repo, by_kind, True)
         monitor = one(by_kind, "ServiceMonitor")
         check(monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items(),
               "ServiceMonitor does not select the Service")
@@ -253,6 +331,7 @@ def main():
                              {k["sasl.password"]["file"]: "test-password\n", cfg["admin"]["token_file"]: "test-token\n",
                               k["ssl.ca.location"]: "", k["ssl.certificate.location"]: "", k["ssl.key.location"]: ""},
                              {name: whsec for secrets in expected_env.values() for name, _ in secrets})
+            run_check_config_offline(args.adapter, files)
     status = report()
     if status == 0:
         print(f"check_rendered: {args.case}: {len(objects)} objects as expected"
