@@ -11,12 +11,14 @@
   topic, dead letters by class); --strict exits 5 on a dead letter and 0 without one;
   `-` reads stdin; a directory is refused with exit 2;
 * check-config --offline passes with no partner key and no Kafka credential present, while
-  check-config without it refuses the same config (exit 3).
+  check-config without it refuses the same config (exit 3);
+* every command of the README's "Try it" section exits 0 with no secret set.
 """
 import collections
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -31,9 +33,9 @@ def check(condition, message):
     return condition
 
 
-def run(binary, *args, stdin=None, env=None):
+def run(binary, *args, stdin=None, env=None, cwd=None):
     return subprocess.run([binary, *args], input=stdin, capture_output=True, text=True, timeout=120,
-                          env=env if env is not None else clean_env())
+                          env=env if env is not None else clean_env(), cwd=cwd)
 
 
 def clean_env():
@@ -199,6 +201,23 @@ def check_offline(binary, repo, work):
           f"check-config --offline accepted a missing protocol file: exit {r.returncode}")
 
 
+def check_readme_try_it(binary, repo):
+    """Every command of the README's "Try it" section runs on a fresh clone and exits 0."""
+    readme = (repo / "README.md").read_text()
+    section = re.search(r"^## Try it[^\n]*\n(.*?)(?=^## )", readme, re.M | re.S)
+    if not check(section, "README.md has no \"## Try it\" section"):
+        return
+    blocks = re.findall(r"```sh\n(.*?)```", section.group(1), re.S)
+    commands = [c.strip() for b in blocks for c in b.replace("\\\n", " ").splitlines() if c.strip()]
+    check(len(commands) >= 3, f"README's Try it shows {len(commands)} commands")
+    for command in commands:
+        argv = shlex.split(command.split("#")[0])
+        if not check(argv[0] == "build/crp-adapter", f"README's Try it runs {argv[0]}, not build/crp-adapter"):
+            continue
+        r = run(str(Path(binary).resolve()), *argv[1:], cwd=repo)
+        check(r.returncode == 0, f"README: `{command}` exited {r.returncode}: {r.stderr.strip()[-500:]}")
+
+
 def main():
     binary, repo = sys.argv[1], Path(sys.argv[2]).resolve()
     with tempfile.TemporaryDirectory() as tmp:
@@ -208,6 +227,7 @@ def main():
         check_usage_errors(binary, repo)
         check_replay(binary, repo, work)
         check_offline(binary, repo, work)
+        check_readme_try_it(binary, repo)
     for f in failures:
         print(f"FAIL {f}", file=sys.stderr)
     if failures:
