@@ -189,4 +189,10 @@ std::string format_iso8601(Instant t) {
   return std::string(buf, static_cast<std::size_t>(p - buf));
 }
 
+bool in_service_years(Instant t) {
+  using namespace std::chrono;
+  const auto day = floor<days>(t);
+  return day >= sys_days{year{2000} / January / 1} && day < sys_days{year{2101} / January / 1};
+}
+
 }  // namespace crp

@@ -292,9 +292,13 @@ sys_days WorkingCalendar::due_date(Instant start, Deadline d) const {
     case DeadlineUnit::working_days:
       return add_working_days(day, d.amount);
     case DeadlineUnit::days:
-      return day + std::chrono::days{d.amount};
-    case DeadlineUnit::weeks:
-      return day + std::chrono::days{std::int64_t{7} * d.amount};
+    case DeadlineUnit::weeks: {
+      const std::int64_t days =
+          d.unit == DeadlineUnit::weeks ? std::int64_t{7} * d.amount : d.amount;
+      sys_days due = day + std::chrono::days{days};
+      while (d.roll_to_working_day && !is_working_day(due)) due += std::chrono::days{1};
+      return due;
+    }
   }
   return day;
 }

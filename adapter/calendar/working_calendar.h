@@ -22,6 +22,9 @@ enum class DeadlineUnit { working_days, days, weeks };
 struct Deadline {
   int amount = 0;
   DeadlineUnit unit = DeadlineUnit::working_days;
+  // A calendar-day or week deadline that ends on a weekend or bank holiday
+  // moves to the next working day: nobody is late on a day off.
+  bool roll_to_working_day = true;
 };
 
 // Minutes after local midnight, e.g. 17:00 -> 1020.

@@ -41,10 +41,11 @@ std::optional<Instant> Challenge::next_deadline() const {
   // clears due_at when it does.
   if (!response_overdue) consider(due_at);
   for (const auto& d : duties) {
-    if (!d.done && !d.overdue) consider(d.due);
+    if (!d.done && !d.overdue && !d.superseded) consider(d.due);
   }
   if (!process_overdue) consider(process_due_at);
   consider(check_due_at);
+  if (!decision_overdue) consider(decide_due_at);
   return next;
 }
 

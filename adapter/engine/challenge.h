@@ -32,6 +32,7 @@ struct DutyState {
   Instant due{};
   bool done = false;
   bool overdue = false;
+  bool superseded = false;  // its stage was left or the challenge closed first
 };
 
 struct HistoryEntry {
@@ -53,6 +54,7 @@ struct Challenge {
   std::string team;  // directory lookups (connectors/email/role_directory.h)
   std::string locality;
 
+  std::string route;  // empty: the protocol's main route
   std::string stage;  // empty while only watching a step-down
   Phase phase = Phase::awaiting_response;
   Instant stage_started_at{};
@@ -63,11 +65,17 @@ struct Challenge {
   std::optional<Instant> process_due_at;
   bool process_overdue = false;
   std::optional<Instant> check_due_at;  // step-down to CiN check
-  std::string outcome;                  // set when closed
+  // The decider must act by then once a response or meeting is in (or, at a
+  // stage with no response deadline, from its start): nothing stalls silently.
+  std::optional<Instant> decide_due_at;
+  bool decision_overdue = false;
+  std::string outcome;  // set when closed
 
   Instant opened_at{};
   Instant last_event_at{};
   std::uint64_t seq = 0;  // outputs emitted so far; gives stable output ids
+  // Each applied event as "<event_id>#<fingerprint of its content>" (older
+  // state holds the bare id): a reused id with other content is refused.
   std::vector<std::string> seen_event_ids;
   std::vector<HistoryEntry> history;
 

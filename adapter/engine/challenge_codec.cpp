@@ -12,7 +12,10 @@ namespace crp {
 namespace {
 
 // JSON (version 1) starts with '{', so the first byte tells the versions apart.
+// Version 3 is version 2 plus trailing fields (route, the decision clock);
+// version 2 records from the previous release still decode.
 constexpr char kTagV2 = '\x02';
+constexpr char kTagV3 = '\x03';
 constexpr std::uint64_t kMaxCount = 1u << 24;  // more items than bytes is corrupt anyway
 
 enum Flag : std::uint8_t {
@@ -24,7 +27,8 @@ enum Flag : std::uint8_t {
   kHasProcessDue = 1 << 5,
   kHasCheckDue = 1 << 6,
 };
-enum DutyFlag : std::uint8_t { kDone = 1 << 0, kOverdue = 1 << 1 };
+enum DutyFlag : std::uint8_t { kDone = 1 << 0, kOverdue = 1 << 1, kSuperseded = 1 << 2 };
+enum V3Flag : std::uint8_t { kHasDecideDue = 1 << 0, kDecisionOverdue = 1 << 1 };
 
 std::uint64_t zigzag(std::int64_t v) {
   return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
@@ -130,7 +134,7 @@ class Reader {
 
 std::string encode_challenge(const Challenge& c) {
   Writer w(c.opened_at);
-  w.byte(kTagV2);
+  w.byte(kTagV3);
   w.varint(zigzag(ms(c.opened_at)));  // the base every later time is relative to
   w.str(c.id);
   w.str(c.case_id);
@@ -161,7 +165,7 @@ std::string encode_challenge(const Challenge& c) {
     w.str(d.stage);
     w.str(d.id);
     w.time(d.due);
-    w.byte((d.done ? kDone : 0) | (d.overdue ? kOverdue : 0));
+    w.byte((d.done ? kDone : 0) | (d.overdue ? kOverdue : 0) | (d.superseded ? kSuperseded : 0));
   }
   w.str(c.outcome);
   w.time(c.last_event_at);
@@ -173,17 +177,20 @@ std::string encode_challenge(const Challenge& c) {
     w.str(h.event);
     w.str(h.stage);
   }
+  w.str(c.route);
+  w.byte((c.decide_due_at ? kHasDecideDue : 0) | (c.decision_overdue ? kDecisionOverdue : 0));
+  if (c.decide_due_at) w.time(*c.decide_due_at);
   return w.take();
 }
 
 std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& error) {
   if (!bytes.empty() && bytes.front() == '{') return decode_challenge_json_v1(bytes, error);
-  if (bytes.empty() || bytes.front() != kTagV2) {
-    error = "not a challenge state record (neither version 2 nor version 1 JSON)";
+  if (bytes.empty() || (bytes.front() != kTagV2 && bytes.front() != kTagV3)) {
+    error = "not a challenge state record (neither version 2/3 nor version 1 JSON)";
     return std::nullopt;
   }
   Reader r(bytes);
-  r.byte();  // the tag
+  const bool v3 = r.byte() == kTagV3;
   Challenge c;
   c.opened_at = r.time();
   r.set_base(c.opened_at);
@@ -221,6 +228,7 @@ std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& e
     const std::uint8_t f = r.byte();
     d.done = f & kDone;
     d.overdue = f & kOverdue;
+    d.superseded = f & kSuperseded;
   }
   c.outcome = r.str();
   c.last_event_at = r.time();
@@ -232,10 +240,16 @@ std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& e
     h.event = r.str();
     h.stage = r.str();
   }
+  if (v3) {
+    c.route = r.str();
+    const std::uint8_t f = r.byte();
+    c.decision_overdue = f & kDecisionOverdue;
+    if (f & kHasDecideDue) c.decide_due_at = r.time();
+  }
   if (r.ok() && !r.at_end()) r.fail("unexpected bytes after the record");
   if (r.ok() && c.id.empty()) r.fail("challenge state record lacks an id");
   if (!r.ok()) {
-    error = "version 2 challenge state record: " + r.error();
+    error = std::string(v3 ? "version 3" : "version 2") + " challenge state record: " + r.error();
     return std::nullopt;
   }
   return c;

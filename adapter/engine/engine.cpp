@@ -45,7 +45,27 @@ std::string reason_text(const std::string& reason) {
   if (reason == "response_rejected") return "the previous response was not accepted";
   if (reason == "immediate_risk") return "immediate risk to the child";
   if (reason == "step_down_check_failed") return "the step-down check found no CiN plan in place";
+  if (reason == "raised") return "raised";
   return "escalated by the chair";
+}
+
+// Seen ids carry the event's fingerprint after this byte (event ids are
+// printable text, so it cannot occur in one).
+constexpr char kFingerprintSeparator = '\x1f';
+
+enum class Seen { no, same, different };
+
+Seen seen_before(const std::vector<std::string>& seen, const std::string& id,
+                 const std::string& fingerprint) {
+  for (const std::string& entry : seen) {
+    if (entry == id) return Seen::same;  // state from before fingerprints: cannot tell
+    if (entry.size() == id.size() + 1 + fingerprint.size() &&
+        entry.compare(0, id.size(), id) == 0 && entry[id.size()] == kFingerprintSeparator) {
+      return entry.compare(id.size() + 1, std::string::npos, fingerprint) == 0 ? Seen::same
+                                                                               : Seen::different;
+    }
+  }
+  return Seen::no;
 }
 
 bool creates_challenge(EventType t) {
@@ -65,7 +85,7 @@ class Engine::Step {
   void on_event(const InboundEvent& e) {
     switch (e.type) {
       case EventType::raised:
-        raise(e, e.stage.empty() ? p_.start_stages.front() : e.stage);
+        raise(e, e.stage);
         break;
       case EventType::dissent_raised:
         if (p_.dissent_stage.empty())
@@ -91,7 +111,7 @@ class Engine::Step {
         meeting_scheduled(e);
         break;
       case EventType::meeting_held:
-        meeting_held();
+        meeting_held(e);
         break;
       case EventType::response_accepted:
         need_stage();
@@ -120,10 +140,11 @@ class Engine::Step {
     if (c_.due_at == due && !c_.response_overdue) response_overdue(due);
     for (std::size_t i = 0; i < c_.duties.size(); ++i) {
       DutyState& d = c_.duties[i];
-      if (!d.done && !d.overdue && d.due == due) duty_overdue(d);
+      if (!d.done && !d.overdue && !d.superseded && d.due == due) duty_overdue(d);
     }
     if (c_.process_due_at == due && !c_.process_overdue) process_overdue(due);
     if (c_.check_due_at == due) step_down_check_due(due);
+    if (c_.decide_due_at == due && !c_.decision_overdue && !c_.closed()) decision_overdue(due);
   }
 
  private:
@@ -134,6 +155,29 @@ class Engine::Step {
     return *s;
   }
   const Stage& current() const { return stage_def(c_.stage); }
+  const Route* route() const { return p_.route(c_.route); }
+  // The route's chair: who raised it and decides what happens next.
+  const std::string& chair() const {
+    const Route* r = route();
+    return r && !r->chair_role.empty() ? r->chair_role : p_.chair_role;
+  }
+  bool on_child_file() const {
+    const Route* r = route();
+    return !r || r->record_on_child_file;
+  }
+  const std::string& decider(const Stage& s) const {
+    return s.decided_by.empty() ? chair() : s.decided_by;
+  }
+  const std::string& title(const std::string& role) const {
+    auto it = p_.roles.find(role);
+    return it == p_.roles.end() ? role : it->second;
+  }
+  std::string date_text(Instant t) const { return rt_.calendar->local_date_text(t); }
+  // The decider's clock: "a challenge can stall for months" is never silent.
+  void start_decision_clock(const Stage& s, Instant from) {
+    c_.decide_due_at = rt_.due(from, s.decide_within.value_or(p_.decide_within));
+    c_.decision_overdue = false;
+  }
   void need_stage() const {
     if (c_.stage.empty()) reject("crp.InvalidTransition", "challenge has no active stage");
   }
@@ -177,6 +221,8 @@ class Engine::Step {
     emit(std::move(n));
   }
   void case_note(std::string query, std::string action, std::string outcome) {
+    // Bradford: a concern about a CPC's practice "is not to be recorded on the child's file".
+    if (!on_child_file()) return;
     CaseNoteDecision n;
     n.stage = c_.stage;
     n.stage_label = c_.stage.empty() ? std::string() : current().label_for(c_.track);
@@ -196,17 +242,53 @@ class Engine::Step {
     return q;
   }
 
-  void raise(const InboundEvent& e, const std::string& stage) {
+  void raise(const InboundEvent& e, const std::string& requested) {
+    const Route* r = nullptr;
+    if (!e.route.empty()) {
+      r = p_.route(e.route);
+      if (!r)
+        reject("crp.UnknownRoute",
+               "protocol " + p_.id + " has no route " + quoted_identifier(e.route));
+    }
+    const std::vector<std::string>& starts = r ? r->start_stages : p_.start_stages;
+    const std::string stage = requested.empty() ? starts.front() : requested;
     stage_def(stage);
-    if (!p_.may_start_at(stage, e.immediate_risk)) {
+    const bool allowed = r ? std::find(starts.begin(), starts.end(), stage) != starts.end()
+                           : p_.may_start_at(stage, e.immediate_risk);
+    if (!allowed) {
       reject("crp.InvalidTransition",
              "protocol " + p_.id + " does not allow a challenge to start at '" + stage + "'" +
-                 (e.immediate_risk ? "" : " without immediate_risk"));
+                 (r                  ? " on route '" + r->id + "'"
+                  : e.immediate_risk ? std::string()
+                                     : " without immediate_risk"));
     }
+    c_.route = e.route;
     open(e);
-    std::string reason =
-        e.immediate_risk && stage != p_.start_stages.front() ? "immediate_risk" : "raised";
-    start_stage(stage, e.occurred_at, reason, e.respond_by);
+    const bool skipped = stage != starts.front();
+    if (e.immediate_risk) alert_immediate_risk(stage_def(stage), e.occurred_at);
+    start_stage(stage, e.occurred_at, e.immediate_risk && skipped ? "immediate_risk" : "raised",
+                e.respond_by, skipped);
+  }
+
+  // Calderdale 6.10: "where a child is judged to be at risk of immediate harm
+  // the CPCC will take immediate action ... alert the service manager".
+  void alert_immediate_risk(const Stage& s, Instant at) {
+    std::vector<std::string> alert = p_.immediate_risk.alert;
+    add_unique(alert, s.immediate_risk.alert);
+    if (alert.empty()) return;
+    lifecycle(LifecycleEvent{"challenge.immediate_risk_alerted", s.id, s.label_for(c_.track), "",
+                             "immediate_risk", "", "", "", std::nullopt},
+              at);
+    NotificationDecision n;
+    n.template_key = "immediate_risk_alert";
+    n.reason = "Immediate risk of significant harm: " + s.label_for(c_.track) + " raised on " +
+               date_text(at) + "; immediate action is needed";
+    n.stage = s.id;
+    n.stage_label = s.label_for(c_.track);
+    n.to = alert;
+    n.cc = {};
+    add_unique(n.cc, {chair()}, n.to);
+    emit(std::move(n));
   }
 
   void open(const InboundEvent& e) {
@@ -214,7 +296,8 @@ class Engine::Step {
     if (!p_.has_track(c_.track))
       reject("crp.UnknownTrack",
              "protocol " + p_.id + " has no track " + quoted_identifier(c_.track));
-    c_.case_id = e.case_id;
+    // Off the child's file: the case reference is not kept, so no output can carry it.
+    c_.case_id = on_child_file() ? e.case_id : std::string();
     c_.protocol = e.protocol;
     c_.agency = e.agency;
     c_.categories = e.categories;
@@ -226,8 +309,19 @@ class Engine::Step {
     c_.opened_at = e.occurred_at;
   }
 
+  void add_duties(const Stage& s, const std::vector<Duty>& duties, DutyFrom from, Instant anchor) {
+    for (const Duty& d : duties) {
+      if (d.from != from) continue;
+      if (!d.tracks.empty() &&
+          std::find(d.tracks.begin(), d.tracks.end(), c_.track) == d.tracks.end())
+        continue;
+      c_.duties.push_back(DutyState{s.id, d.id, rt_.due(anchor, d.deadline)});
+    }
+  }
+
   void start_stage(const std::string& id, Instant anchor, const std::string& reason,
-                   const std::optional<std::string>& agreed_date = std::nullopt) {
+                   const std::optional<std::string>& agreed_date = std::nullopt,
+                   bool skipped = false) {
     const Stage& s = stage_def(id);
     c_.stage = id;
     c_.phase = Phase::awaiting_response;
@@ -235,11 +329,25 @@ class Engine::Step {
     c_.response_overdue = false;
     c_.meeting_at.reset();
     c_.due_at.reset();
-    if (s.response_deadline) c_.due_at = rt_.due(anchor, *s.response_deadline);
-    if (agreed_date && (s.agreed_deadline_max || !s.response_deadline))
+    c_.decide_due_at.reset();
+    c_.decision_overdue = false;
+    const bool at_risk = c_.immediate_risk && s.immediate_risk.response_deadline;
+    if (s.response_deadline || at_risk)
+      c_.due_at =
+          rt_.due(anchor, at_risk ? *s.immediate_risk.response_deadline : *s.response_deadline);
+    if (agreed_date && (s.agreed_deadline_max || !s.response_deadline || s.earlier_respond_by))
       agree_deadline(s, anchor, *agreed_date);
-    for (const Duty& d : s.duties)
-      c_.duties.push_back(DutyState{id, d.id, rt_.due(anchor, d.deadline)});
+    // With no response deadline the chair must still decide when to move on.
+    if (!c_.due_at) start_decision_clock(s, anchor);
+    add_duties(s, s.duties, DutyFrom::stage_started, anchor);
+    if (c_.immediate_risk) add_duties(s, s.immediate_risk.duties, DutyFrom::stage_started, anchor);
+    if (skipped && !s.on_skip_notify.empty()) {
+      // Rotherham 4.1 / Calderdale 6.11: consulted or alerted before the notification goes.
+      notify("stage_skip_notice",
+             s.label_for(c_.track) + " started without the stages before it (" +
+                 reason_text(reason) + ")",
+             s.on_skip_notify, {chair()}, std::nullopt);
+    }
     if (p_.process_limit && !c_.process_due_at &&
         (id == p_.process_limit->from_stage ||
          p_.is_later_on_route(p_.process_limit->from_stage, id))) {
@@ -250,10 +358,9 @@ class Engine::Step {
     lifecycle(
         LifecycleEvent{"challenge.stage_started", id, label, "", reason, "", "", "", c_.due_at},
         anchor);
-    std::string due_text =
-        c_.due_at ? "; response due " + rt_.calendar->local_date_text(*c_.due_at) : "";
+    std::string due_text = c_.due_at ? "; response due " + date_text(*c_.due_at) : "";
     std::vector<std::string> cc = s.cc;
-    add_unique(cc, {p_.chair_role});
+    add_unique(cc, {chair()});
     notify("stage_started",
            label + (reason == "raised" ? " raised" : " started (" + reason_text(reason) + ")") +
                due_text,
@@ -263,7 +370,7 @@ class Engine::Step {
                   std::string(s.response_kind == ResponseKind::written_response ? "response"
                               : s.response_kind == ResponseKind::meeting_held   ? "meeting"
                                                                                 : "meeting date") +
-                  " from " + join_titles(p_, {s.response_by}));
+                  " from " + title(s.response_by));
     for (const PartnerRoute& r : s.partners) {
       if (r.when == PartnerWhen::stage_started || c_.immediate_risk) {
         emit(PartnerDecision{r.route, "challenge.stage_started", id, label, c_.due_at});
@@ -280,43 +387,102 @@ class Engine::Step {
         rt_.calendar->to_utc(std::chrono::floor<std::chrono::days>(*day), p_.working_day_end);
     if (agreed < anchor) reject("crp.InvalidTransition", "respond_by is before the stage started");
     if (s.agreed_deadline_max) agreed = std::min(agreed, rt_.due(anchor, *s.agreed_deadline_max));
+    // A maximum timescale: respond_by may bring it forward, never push it back.
+    if (s.earlier_respond_by && c_.due_at) agreed = std::min(agreed, *c_.due_at);
     c_.due_at = agreed;
+    c_.decide_due_at.reset();
   }
 
-  void escalate_to(const std::string& to, const std::string& reason, Instant anchor) {
+  // A stage's duties end with it (Rotherham: the Stage 1 form is moot once at
+  // Stage 2), unless the protocol says a duty survives.
+  void supersede_duties(Instant at) {
+    for (DutyState& d : c_.duties) {
+      if (d.done || d.overdue || d.superseded) continue;
+      const Duty* def = duty_def(d);
+      if (def && def->survives_stage) continue;
+      d.superseded = true;
+      lifecycle(LifecycleEvent{"duty.superseded", d.stage, stage_def(d.stage).label_for(c_.track),
+                               "", "", "", d.id, def ? def->label : d.id, d.due},
+                at);
+    }
+  }
+  const Duty* duty_def(const DutyState& d) const {
+    const Stage* s = p_.stage(d.stage);
+    if (!s) return nullptr;
+    for (const auto* list : {&s->duties, &s->immediate_risk.duties}) {
+      for (const Duty& x : *list) {
+        if (x.id == d.id) return &x;
+      }
+    }
+    return nullptr;
+  }
+
+  void escalate_to(const std::string& to, const std::string& reason, Instant anchor,
+                   const std::optional<std::string>& respond_by = std::nullopt) {
     std::string from = c_.stage;
+    const bool skipped = current().next != to;
     // The stage being left gets its outcome on the child's file ("LCS Case
     // Notes to include: query, action, outcome") before the next one starts.
     const std::string& from_label = current().label_for(c_.track);
     const std::string& to_label = stage_def(to).label_for(c_.track);
     case_note(query_text(), from_label + " escalated to " + to_label,
               "Not resolved at " + from_label + ": " + reason_text(reason));
+    supersede_duties(anchor);
     lifecycle(LifecycleEvent{"challenge.escalated", to, stage_def(to).label_for(c_.track), from,
                              reason, "", "", "", std::nullopt},
               anchor);
-    start_stage(to, anchor, reason);
+    start_stage(to, anchor, reason, respond_by, skipped);
   }
 
   void close(const std::string& outcome, Instant at) {
+    supersede_duties(at);
     c_.phase = Phase::closed;
     c_.outcome = outcome;
     c_.due_at.reset();
     c_.check_due_at.reset();
+    c_.decide_due_at.reset();
     lifecycle(
         LifecycleEvent{"challenge.closed", c_.stage, "", "", "", outcome, "", "", std::nullopt},
         at);
     if (c_.stage.empty()) return;  // a step-down watch that ended well: nobody to tell
     const Stage& s = current();
-    notify("challenge_closed", s.label_for(c_.track) + " closed: " + outcome, {p_.chair_role}, s.to,
+    // Rotherham Stage 4: "sent to all senior agency representatives and the
+    // Safeguarding Unit"; Calderdale Stage 3: the Independent Chair, CPCC and SQA.
+    std::vector<std::string> to{chair()};
+    add_unique(to, s.outcome_to);
+    notify("challenge_closed", s.label_for(c_.track) + " closed: " + outcome, to, s.to,
            std::nullopt);
+    if (!s.outcome_prompt.empty() && outcome != "withdrawn")
+      notify("next_steps", s.outcome_prompt, {chair()}, {}, std::nullopt);
     case_note(query_text(), s.label_for(c_.track) + " closed",
               outcome == "resolved"    ? "Resolved at " + s.label_for(c_.track)
               : outcome == "withdrawn" ? "Withdrawn at " + s.label_for(c_.track)
                                        : "Process exhausted at " + s.label_for(c_.track));
   }
 
+  // A response to a stage the challenge has left counts for that stage (late),
+  // and leaves the current stage's clock alone.
+  bool late_response(const InboundEvent& e) {
+    if (e.stage.empty() || e.stage == c_.stage) return false;
+    const Stage& earlier = stage_def(e.stage);
+    bool visited = false;
+    for (const HistoryEntry& h : c_.history)
+      visited = visited || (h.event == "challenge.stage_started" && h.stage == e.stage);
+    if (!visited)
+      reject("crp.InvalidTransition",
+             "the challenge has not been at stage " + quoted_identifier(e.stage));
+    const std::string& label = earlier.label_for(c_.track);
+    lifecycle(LifecycleEvent{"challenge.late_response_recorded", e.stage, label, "",
+                             "after_stage_left", "", "", "", std::nullopt},
+              e.occurred_at);
+    case_note(query_text(), "Response to " + label + " received on " + date_text(e.occurred_at),
+              "Recorded late: the challenge had moved to " + current().label_for(c_.track));
+    return true;
+  }
+
   void response_received(const InboundEvent& e) {
     need_stage();
+    if (late_response(e)) return;
     const Stage& s = current();
     if (s.response_kind != ResponseKind::written_response) {
       reject("crp.InvalidTransition",
@@ -326,12 +492,20 @@ class Engine::Step {
       reject("crp.InvalidTransition",
              std::string("a response is not awaited (phase ") + to_string(c_.phase) + ")");
     }
+    case_note(query_text(),
+              "Response to " + s.label_for(c_.track) + " received from " + title(s.response_by),
+              "Date returned: " + date_text(e.occurred_at));
     if (!s.approval_by.empty() && e.approved_by != s.approval_by) {
       c_.phase = Phase::awaiting_approval;  // the timer runs on until approval
       return;
     }
+    under_review(s, e.occurred_at);
+  }
+
+  void under_review(const Stage& s, Instant at) {
     c_.phase = Phase::under_review;
     c_.due_at.reset();
+    start_decision_clock(s, at);
   }
 
   void response_approved(const InboundEvent& e) {
@@ -342,8 +516,9 @@ class Engine::Step {
     if (!e.approved_by.empty() && e.approved_by != s.approval_by) {
       reject("crp.InvalidTransition", "stage '" + s.id + "' needs approval by " + s.approval_by);
     }
-    c_.phase = Phase::under_review;
-    c_.due_at.reset();
+    case_note(query_text(), "Response to " + s.label_for(c_.track) + " approved",
+              "Approved by " + title(s.approval_by) + " on " + date_text(e.occurred_at));
+    under_review(s, e.occurred_at);
   }
 
   void meeting_scheduled(const InboundEvent& e) {
@@ -355,17 +530,30 @@ class Engine::Step {
     }
     c_.meeting_at = e.meeting_at;
     c_.phase = Phase::meeting_scheduled;
-    if (s.response_kind == ResponseKind::meeting_date_confirmed) c_.due_at.reset();
+    if (s.response_kind == ResponseKind::meeting_date_confirmed) {
+      c_.due_at.reset();
+      // Chased if the meeting is not recorded as held soon after its date.
+      start_decision_clock(s,
+                           c_.meeting_at ? std::max(*c_.meeting_at, e.occurred_at) : e.occurred_at);
+    }
+    case_note(
+        query_text(), s.label_for(c_.track) + " meeting arranged",
+        c_.meeting_at ? "Meeting date: " + date_text(*c_.meeting_at) : "Meeting date confirmed");
   }
 
-  void meeting_held() {
+  void meeting_held(const InboundEvent& e) {
     need_stage();
-    if (current().response_kind == ResponseKind::written_response) {
+    const Stage& s = current();
+    if (s.response_kind == ResponseKind::written_response) {
       reject("crp.InvalidTransition",
              "stage '" + c_.stage + "' is answered in writing, not by a meeting");
     }
     c_.phase = Phase::meeting_held;
     c_.due_at.reset();
+    start_decision_clock(s, e.occurred_at);
+    add_duties(s, s.duties, DutyFrom::meeting_held, e.occurred_at);
+    case_note(query_text(), s.label_for(c_.track) + " meeting held on " + date_text(e.occurred_at),
+              "Awaiting the decision of " + title(decider(s)));
   }
 
   void response_rejected(const InboundEvent& e) {
@@ -375,7 +563,7 @@ class Engine::Step {
       close("exhausted", e.occurred_at);
       return;
     }
-    escalate_to(s.next, "response_rejected", e.occurred_at);
+    escalate_to(s.next, "response_rejected", e.occurred_at, e.respond_by);
   }
 
   void escalated(const InboundEvent& e) {
@@ -391,16 +579,25 @@ class Engine::Step {
     if (to != s.next && !target.reachable_by_skipping) {
       reject("crp.InvalidTransition", "'" + to + "' can only be reached from the stage before it");
     }
-    if (to != s.next && target.skip_requires_immediate_risk && !e.immediate_risk) {
+    if (to != s.next && target.skip_requires_immediate_risk && !e.immediate_risk &&
+        !c_.immediate_risk) {
       reject("crp.InvalidTransition", "skipping to '" + to + "' needs immediate_risk");
     }
-    escalate_to(to, e.immediate_risk ? "immediate_risk" : "manual", e.occurred_at);
+    if (e.immediate_risk && !c_.immediate_risk) {
+      c_.immediate_risk = true;  // the risk is new: alert now, as at a raise
+      alert_immediate_risk(target, e.occurred_at);
+    }
+    escalate_to(to, e.immediate_risk ? "immediate_risk" : "manual", e.occurred_at, e.respond_by);
   }
 
   void duty_completed(const InboundEvent& e) {
     for (DutyState& d : c_.duties) {
-      if (d.id == e.duty && !d.done) {
+      if (d.id == e.duty && !d.done && !d.superseded) {
         d.done = true;
+        const Duty* def = duty_def(d);
+        case_note(query_text(), "Done: " + (def ? def->label : d.id),
+                  "Completed on " + date_text(e.occurred_at) +
+                      (d.overdue ? " (after its deadline)" : ""));
         return;
       }
     }
@@ -413,7 +610,15 @@ class Engine::Step {
     open(e);
     c_.stage.clear();
     c_.phase = Phase::step_down_watch;
-    c_.check_due_at = rt_.due(e.occurred_at, p_.step_down_check->after);
+    // "six weeks post conference": from the conference when the event names it.
+    Instant from = e.occurred_at;
+    if (e.conference_date) {
+      auto day = parse_iso8601(*e.conference_date + "T12:00:00Z");
+      if (!day || *day > e.occurred_at + std::chrono::hours(24))
+        reject("crp.InvalidTransition", "conference_date is not a date on or before the event");
+      from = *day;
+    }
+    c_.check_due_at = rt_.due(from, p_.step_down_check->after);
     lifecycle(
         LifecycleEvent{"step_down.check_scheduled", "", "", "", "", "", "", "", c_.check_due_at},
         e.occurred_at);
@@ -465,25 +670,44 @@ class Engine::Step {
       return;
     }
     notify("response_overdue",
-           "No response to " + s.label_for(c_.track) + " by " + rt_.calendar->local_date_text(due) +
+           "No response to " + s.label_for(c_.track) + " by " + date_text(due) +
                (s.next.empty() ? "; this is the last stage of the protocol"
                                : "; the chair decides whether to escalate"),
-           {p_.chair_role}, {s.response_by}, due);
+           {chair()}, {s.response_by}, due);
+    start_decision_clock(s, due);  // the chair's decision is chased in turn
+  }
+
+  // Decisions are chased: a response, a meeting or a passed deadline that
+  // nobody acts on is raised with the decider once.
+  void decision_overdue(Instant due) {
+    c_.decision_overdue = true;
+    const Stage& s = current();
+    const char* after = c_.phase == Phase::under_review        ? "response_received"
+                        : c_.phase == Phase::meeting_held      ? "meeting_held"
+                        : c_.phase == Phase::meeting_scheduled ? "meeting_date_passed"
+                        : c_.response_overdue                  ? "response_overdue"
+                        : c_.phase == Phase::awaiting_approval ? "awaiting_approval"
+                                                               : "no_response_deadline";
+    lifecycle(LifecycleEvent{"challenge.decision_overdue", s.id, s.label_for(c_.track), "", after,
+                             "", "", "", due},
+              due);
+    std::vector<std::string> cc;
+    add_unique(cc, {chair()}, {decider(s)});
+    notify("decision_overdue",
+           "No decision recorded on " + s.label_for(c_.track) + " by " + date_text(due) +
+               ": resolve, escalate or withdraw",
+           {decider(s)}, cc, due);
   }
 
   void duty_overdue(DutyState& d) {
     d.overdue = true;
     const Stage& s = stage_def(d.stage);
-    const Duty* def = nullptr;
-    for (const Duty& x : s.duties) {
-      if (x.id == d.id) def = &x;
-    }
+    const Duty* def = duty_def(d);
     std::string label = def ? def->label : d.id;
     lifecycle(LifecycleEvent{"duty.overdue", d.stage, s.label_for(c_.track), "", "", "", d.id,
                              label, d.due},
               d.due);
-    notify("duty_overdue", "Overdue: " + label, {def ? def->owner : p_.chair_role}, {p_.chair_role},
-           d.due);
+    notify("duty_overdue", "Overdue: " + label, {def ? def->owner : chair()}, {chair()}, d.due);
   }
 
   void process_overdue(Instant due) {
@@ -525,12 +749,24 @@ void Engine::apply(const InboundEvent& e, Instant now, Effects& out) {
   const ProtocolRuntime* rt = protocols_->find(e.protocol);
   if (!rt) return dlq("crp.UnknownProtocol", "unknown protocol " + quoted_identifier(e.protocol));
 
+  for (const auto& at : {std::optional<Instant>(e.occurred_at), e.meeting_at}) {
+    if (at && !in_service_years(*at))
+      return dlq("crp.EventDateOutOfRange", "a date of the event is outside 2000-2100");
+  }
   const TimerQueue::Slot found = index_.find(e.challenge_id, slots_);
   Challenge work;
+  const std::string fingerprint = event_fingerprint(e);
   if (found != ChallengeIndex::kNone) {
     const Challenge& existing = slots_[found];
-    const auto& seen = existing.seen_event_ids;
-    if (std::find(seen.begin(), seen.end(), e.event_id) != seen.end()) return;  // duplicate: ignore
+    switch (seen_before(existing.seen_event_ids, e.event_id, fingerprint)) {
+      case Seen::same:
+        return;  // a redelivery: ignore
+      case Seen::different:
+        return dlq("crp.EventIdConflict",
+                   "event_id was already used for a different event on this challenge");
+      case Seen::no:
+        break;
+    }
     if (creates_challenge(e.type)) return dlq("crp.DuplicateChallenge", "challenge already exists");
     if (existing.protocol != e.protocol)
       return dlq("crp.ProtocolMismatch", "challenge runs under " + existing.protocol);
@@ -551,7 +787,7 @@ void Engine::apply(const InboundEvent& e, Instant now, Effects& out) {
     return dlq(r.error_class, r.message);
   }
   work.last_event_at = e.occurred_at;
-  work.seen_event_ids.push_back(e.event_id);
+  work.seen_event_ids.push_back(e.event_id + kFingerprintSeparator + fingerprint);
   TimerQueue::Slot slot = slot_for(e.challenge_id);
   slots_[slot] = std::move(work);
   sync_timer(slot);

@@ -1,6 +1,7 @@
 #include "adapter/engine/inbound_event.h"
 
 #include <array>
+#include <cstdint>
 #include <string_view>
 #include <utility>
 
@@ -35,6 +36,43 @@ std::string get(const rapidjson::Value& doc, const char* key) {
 
 }  // namespace
 
+std::string event_fingerprint(const InboundEvent& e) {
+  // FNV-1a 64 over the fields, each followed by a separator byte that text
+  // fields cannot hold unescaped, so ("ab","c") and ("a","bc") differ.
+  std::uint64_t h = 14695981039346656037ull;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char ch : s) {
+      h ^= ch;
+      h *= 1099511628211ull;
+    }
+    h ^= 0x1f;
+    h *= 1099511628211ull;
+  };
+  mix(to_string(e.type));
+  mix(format_iso8601(e.occurred_at));
+  mix(e.challenge_id);
+  mix(e.case_id);
+  mix(e.protocol);
+  mix(e.route);
+  mix(e.stage);
+  mix(e.to_stage);
+  mix(e.track);
+  mix(e.agency);
+  for (const auto& c : e.categories) mix(c);
+  mix(e.immediate_risk ? "1" : "0");
+  mix(e.respond_by.value_or("-"));
+  mix(e.meeting_at ? format_iso8601(*e.meeting_at) : "-");
+  mix(e.approved_by);
+  mix(e.duty);
+  mix(!e.cin_plan_evidenced ? "-" : *e.cin_plan_evidenced ? "1" : "0");
+  mix(e.conference_date.value_or("-"));
+  mix(e.exemplary ? "1" : "0");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = kHex[h & 0xf];
+  return out;
+}
+
 const char* to_string(EventType t) {
   for (const auto& [name, type] : kTypes) {
     if (type == t) return name.data();
@@ -64,6 +102,7 @@ std::optional<InboundEvent> parse_canonical(const rapidjson::Value& doc, EventEr
   e.challenge_id = get(doc, "challenge_id");
   e.case_id = get(doc, "case_id");
   e.protocol = get(doc, "protocol");
+  e.route = get(doc, "route");
   e.stage = get(doc, "stage");
   e.to_stage = get(doc, "to_stage");
   e.track = get(doc, "track");
@@ -80,6 +119,7 @@ std::optional<InboundEvent> parse_canonical(const rapidjson::Value& doc, EventEr
   if (doc.HasMember("cin_plan_evidenced"))
     e.cin_plan_evidenced = doc["cin_plan_evidenced"].GetBool();
   if (doc.HasMember("respond_by")) e.respond_by = get(doc, "respond_by");
+  if (doc.HasMember("conference_date")) e.conference_date = get(doc, "conference_date");
   if (doc.HasMember("meeting_at")) {
     e.meeting_at = parse_iso8601(get(doc, "meeting_at"));
     if (!e.meeting_at) {

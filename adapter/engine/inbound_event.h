@@ -40,6 +40,7 @@ struct InboundEvent {
   std::string challenge_id;
   std::string case_id;
   std::string protocol;
+  std::string route;  // empty: the protocol's main route
   std::string stage;
   std::string to_stage;
   std::string track;
@@ -51,6 +52,7 @@ struct InboundEvent {
   std::string approved_by;
   std::string duty;
   std::optional<bool> cin_plan_evidenced;
+  std::optional<std::string> conference_date;  // local date "YYYY-MM-DD" (step-down check)
   bool exemplary = false;
   std::map<std::string, std::string> contact_emails;  // role -> email (names are dropped)
   std::string team;      // the child's allocated team: picks role mailboxes in the directory
@@ -63,6 +65,10 @@ struct EventError {
   std::string error_class;  // e.g. "crp.SchemaViolation"
   std::string message;      // never contains values from the event
 };
+
+// A digest of what the event says (not how it arrived), so a reused event id
+// with other content is told apart from a redelivery. Stable across releases.
+std::string event_fingerprint(const InboundEvent& e);
 
 // Validates against the canonical schema and converts. On failure returns
 // nullopt and fills `error`.

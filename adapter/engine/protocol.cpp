@@ -34,6 +34,13 @@ bool Protocol::may_start_at(const std::string& s, bool immediate_risk) const {
   return std::find(allowed.begin(), allowed.end(), s) != allowed.end();
 }
 
+const Route* Protocol::route(const std::string& id) const {
+  for (const auto& r : routes) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
+}
+
 bool Protocol::is_later_on_route(const std::string& from, const std::string& to) const {
   // The loader guarantees `next` chains are acyclic, so this walk terminates.
   const Stage* s = stage(from);

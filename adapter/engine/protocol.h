@@ -20,11 +20,41 @@ enum class OnOverdue {
   escalate  // move to the next stage automatically ("will progress")
 };
 
+// When a duty's clock starts.
+enum class DutyFrom {
+  stage_started,  // Rotherham: "complete the Stage 1 Form within three working days"
+  meeting_held    // Bradford: "A summary of the meeting will be recorded ... on LCS"
+};
+
 struct Duty {
   std::string id;
   std::string label;
   std::string owner;  // role
   Deadline deadline;
+  DutyFrom from = DutyFrom::stage_started;
+  std::vector<std::string> tracks;  // empty: every track (IRO: CAFCASS is for LAC only)
+  // A duty belongs to its stage: escalation or closing supersedes it unless
+  // it must still be done afterwards.
+  bool survives_stage = false;
+};
+
+// What an immediate risk of significant harm changes, for the whole protocol
+// (alert) or for one stage (alert, a shorter response deadline, extra duties).
+struct ImmediateRiskRule {
+  std::vector<std::string> alert;  // roles told at the raise instant
+  std::optional<Deadline> response_deadline;
+  std::vector<Duty> duties;
+  bool empty() const { return alert.empty() && !response_deadline && duties.empty(); }
+};
+
+// A protocol's routes share its stages; a route is the stages reachable from
+// its start stages. The main route is the protocol's own start_stages.
+struct Route {
+  std::string id;
+  std::string title;
+  std::vector<std::string> start_stages;
+  std::string chair_role;            // empty: the protocol's chair
+  bool record_on_child_file = true;  // false: no case note, no case_id on any output
 };
 
 enum class PartnerWhen { stage_started, immediate_risk };
@@ -53,6 +83,21 @@ struct Stage {
       false;  // Bradford: "each stage need not be followed in sequence" only then
   std::vector<Duty> duties;
   std::vector<PartnerRoute> partners;
+  // Whoever decides after the response or meeting (empty: the route's chair),
+  // and how long they have (empty: the protocol's decide_within).
+  std::string decided_by;
+  std::optional<Deadline> decide_within;
+  // An event's respond_by may bring the deadline forward (IRO 2.4: "The
+  // timescales set out below are the maximum").
+  bool earlier_respond_by = false;
+  // Roles told when the stage is entered other than from the stage before it
+  // (a direct start or a skip), before anyone else hears of it.
+  std::vector<std::string> on_skip_notify;
+  // Roles told of the outcome when the challenge closes at this stage, and
+  // what the chair must do next (in the notification).
+  std::vector<std::string> outcome_to;
+  std::string outcome_prompt;
+  ImmediateRiskRule immediate_risk;
 
   const std::string& label_for(const std::string& track) const;
 };
@@ -92,12 +137,19 @@ struct Protocol {
   std::optional<StepDownCheck> step_down_check;
   std::optional<GoodPracticeNotes> good_practice_notes;
   std::vector<Stage> stages;
+  std::vector<Route> routes;         // besides the main route
+  ImmediateRiskRule immediate_risk;  // alert only, at any stage
+  // How long a decider has after a response or meeting before
+  // challenge.decision_overdue (a product default: the documents give none).
+  Deadline decide_within{5, DeadlineUnit::working_days};
 
   // nullptr when the protocol has no such stage.
   const Stage* stage(const std::string& id) const;
   int stage_index(const std::string& id) const;  // -1 when absent
   bool has_track(const std::string& track) const;
   bool may_start_at(const std::string& stage, bool immediate_risk) const;
+  // nullptr for the main route ("") and for an unknown id.
+  const Route* route(const std::string& id) const;
   // True when `to` lies further along the escalation route from `from`.
   bool is_later_on_route(const std::string& from, const std::string& to) const;
 };

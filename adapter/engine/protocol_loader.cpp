@@ -24,6 +24,8 @@ std::vector<std::string> strings(const rapidjson::Value& o, const char* key) {
 Deadline deadline(const rapidjson::Value& d) {
   Deadline out;
   out.amount = d["amount"].GetInt();
+  if (d.HasMember("roll_to_working_day"))
+    out.roll_to_working_day = d["roll_to_working_day"].GetBool();
   std::string unit = d["unit"].GetString();
   out.unit = unit == "days"    ? DeadlineUnit::days
              : unit == "weeks" ? DeadlineUnit::weeks
@@ -33,6 +35,30 @@ Deadline deadline(const rapidjson::Value& d) {
 
 LocalTimeOfDay time_of_day(const std::string& hhmm) {
   return LocalTimeOfDay{std::stoi(hhmm.substr(0, 2)) * 60 + std::stoi(hhmm.substr(3, 2))};
+}
+
+Duty duty(const rapidjson::Value& d) {
+  Duty out;
+  out.id = d["id"].GetString();
+  out.label = d["label"].GetString();
+  out.owner = d["owner"].GetString();
+  out.deadline = deadline(d["deadline"]);
+  if (str(d, "from") == "meeting_held") out.from = DutyFrom::meeting_held;
+  out.tracks = strings(d, "tracks");
+  out.survives_stage = d.HasMember("survives_stage") && d["survives_stage"].GetBool();
+  return out;
+}
+
+ImmediateRiskRule immediate_risk(const rapidjson::Value& o) {
+  ImmediateRiskRule out;
+  if (!o.HasMember("immediate_risk")) return out;
+  const auto& r = o["immediate_risk"];
+  out.alert = strings(r, "alert");
+  if (r.HasMember("response_deadline")) out.response_deadline = deadline(r["response_deadline"]);
+  if (r.HasMember("duties")) {
+    for (const auto& d : r["duties"].GetArray()) out.duties.push_back(duty(d));
+  }
+  return out;
 }
 
 Stage stage(const rapidjson::Value& s) {
@@ -65,11 +91,17 @@ Stage stage(const rapidjson::Value& s) {
   out.skip_requires_immediate_risk =
       s.HasMember("skip_requires_immediate_risk") && s["skip_requires_immediate_risk"].GetBool();
   if (s.HasMember("duties")) {
-    for (const auto& d : s["duties"].GetArray()) {
-      out.duties.push_back(Duty{d["id"].GetString(), d["label"].GetString(), d["owner"].GetString(),
-                                deadline(d["deadline"])});
-    }
+    for (const auto& d : s["duties"].GetArray()) out.duties.push_back(duty(d));
   }
+  out.decided_by = str(s, "decided_by");
+  if (s.HasMember("decide_within")) out.decide_within = deadline(s["decide_within"]);
+  out.earlier_respond_by = r.HasMember("earlier_respond_by") && r["earlier_respond_by"].GetBool();
+  out.on_skip_notify = strings(s, "on_skip_notify");
+  if (s.HasMember("outcome")) {
+    out.outcome_to = strings(s["outcome"], "to");
+    out.outcome_prompt = str(s["outcome"], "prompt");
+  }
+  out.immediate_risk = immediate_risk(s);
   if (s.HasMember("partners")) {
     for (const auto& p : s["partners"].GetArray()) {
       PartnerRoute route{p["route"].GetString(), PartnerWhen::stage_started};
@@ -112,6 +144,15 @@ class Checker {
       roles(p_.good_practice_notes->to, "/good_practice_notes/to");
       roles(p_.good_practice_notes->exemplary_cc, "/good_practice_notes/exemplary_cc");
     }
+    roles(p_.immediate_risk.alert, "/immediate_risk/alert");
+    std::set<std::string> route_ids;
+    for (std::size_t i = 0; i < p_.routes.size(); ++i) {
+      const Route& r = p_.routes[i];
+      std::string at = json::pointer_append("/routes", i);
+      if (!route_ids.insert(r.id).second) fail(at + "/id", "duplicate route id '" + r.id + "'");
+      stages(r.start_stages, at + "/start_stages");
+      if (!r.chair_role.empty()) role(r.chair_role, at + "/chair_role");
+    }
     std::set<std::string> ids;
     for (std::size_t i = 0; i < p_.stages.size(); ++i) {
       const Stage& s = p_.stages[i];
@@ -131,12 +172,24 @@ class Checker {
       for (const auto& tr : s.labels_by_track) {
         if (!p_.has_track(tr.first)) fail(at + "/labels_by_track/" + tr.first, "unknown track");
       }
+      if (!s.decided_by.empty()) role(s.decided_by, at + "/decided_by");
+      roles(s.on_skip_notify, at + "/on_skip_notify");
+      roles(s.outcome_to, at + "/outcome/to");
+      roles(s.immediate_risk.alert, at + "/immediate_risk/alert");
       std::set<std::string> duty_ids;
-      for (std::size_t d = 0; d < s.duties.size(); ++d) {
-        std::string dat = json::pointer_append(at + "/duties", d);
-        role(s.duties[d].owner, dat + "/owner");
-        if (!duty_ids.insert(s.duties[d].id).second) fail(dat + "/id", "duplicate duty id");
-      }
+      auto check_duties = [&](const std::vector<Duty>& duties, const std::string& base) {
+        for (std::size_t d = 0; d < duties.size(); ++d) {
+          std::string dat = json::pointer_append(base, d);
+          role(duties[d].owner, dat + "/owner");
+          if (!duty_ids.insert(duties[d].id).second) fail(dat + "/id", "duplicate duty id");
+          for (std::size_t t = 0; t < duties[d].tracks.size(); ++t) {
+            if (!p_.has_track(duties[d].tracks[t]))
+              fail(json::pointer_append(dat + "/tracks", t), "unknown track");
+          }
+        }
+      };
+      check_duties(s.duties, at + "/duties");
+      check_duties(s.immediate_risk.duties, at + "/immediate_risk/duties");
     }
     acyclic();
   }
@@ -212,6 +265,38 @@ Protocol load_protocol(const rapidjson::Value& doc, const std::string& file) {
     p.good_practice_notes = GoodPracticeNotes{strings(g, "to"), strings(g, "exemplary_cc")};
   }
   for (const auto& s : doc["stages"].GetArray()) p.stages.push_back(stage(s));
+  if (doc.HasMember("routes")) {
+    for (const auto& r : doc["routes"].GetArray()) {
+      Route route;
+      route.id = r["id"].GetString();
+      route.title = r["title"].GetString();
+      route.start_stages = strings(r, "start_stages");
+      route.chair_role = str(r, "chair_role");
+      if (r.HasMember("record_on_child_file"))
+        route.record_on_child_file = r["record_on_child_file"].GetBool();
+      p.routes.push_back(std::move(route));
+    }
+  }
+  p.immediate_risk = immediate_risk(doc);
+  if (doc.HasMember("decide_within")) p.decide_within = deadline(doc["decide_within"]);
+  // One switch for every calendar-day and week deadline of the protocol.
+  if (doc.HasMember("roll_to_working_day") && !doc["roll_to_working_day"].GetBool()) {
+    auto off = [](Deadline& d) { d.roll_to_working_day = false; };
+    auto off_opt = [&](std::optional<Deadline>& d) {
+      if (d) off(*d);
+    };
+    off(p.decide_within);
+    if (p.process_limit) off(p.process_limit->deadline);
+    if (p.step_down_check) off(p.step_down_check->after);
+    for (Stage& s : p.stages) {
+      off_opt(s.response_deadline);
+      off_opt(s.agreed_deadline_max);
+      off_opt(s.decide_within);
+      off_opt(s.immediate_risk.response_deadline);
+      for (Duty& d : s.duties) off(d.deadline);
+      for (Duty& d : s.immediate_risk.duties) off(d.deadline);
+    }
+  }
   Checker(p, file).run();
   return p;
 }

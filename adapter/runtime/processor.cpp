@@ -24,6 +24,7 @@ void Processor::apply(const Record& in, const std::optional<Instant>& wall,
     return;
   }
   connectors::SourceResult mapped = input->source->map(in, engine_);
+  if (mapped.occurred_at && from_the_future(in, *mapped.occurred_at, wall, out)) return;
   if (!wall && input->source->reads_state() && mapped.occurred_at && *mapped.occurred_at > clock_) {
     // A deadline passed before this record (e.g. an automatic escalation) may
     // change what it means: "Stage 2 recorded" is nothing new once the timer
@@ -39,6 +40,7 @@ void Processor::apply(const Record& in, const std::optional<Instant>& wall,
     return;
   }
   std::optional<InboundEvent>& event = mapped.event;
+  if (from_the_future(in, event->occurred_at, wall, out)) return;
   if (!wall && event->occurred_at > clock_) {
     advance_to(event->occurred_at - std::chrono::milliseconds(1), out);
     clock_ = event->occurred_at;
@@ -46,6 +48,22 @@ void Processor::apply(const Record& in, const std::optional<Instant>& wall,
   effects_.clear();
   engine_.apply(*event, wall.value_or(clock_), effects_);
   emit(effects_, &in, out);
+}
+
+bool Processor::from_the_future(const Record& in, Instant at, const std::optional<Instant>& wall,
+                                std::vector<Output>& out) {
+  if (!in_service_years(at)) {
+    out.push_back(
+        {router_.dead_letter(in, "crp.EventDateOutOfRange", "occurred_at is outside 2000-2100"),
+         wall.value_or(clock_)});
+    return true;
+  }
+  const std::optional<Instant> limit = wall ? wall : horizon_;
+  if (!limit || at <= *limit + std::chrono::hours(24)) return false;
+  out.push_back({router_.dead_letter(in, "crp.EventFromTheFuture",
+                                     "occurred_at is more than 24 hours after the service's clock"),
+                 wall.value_or(clock_)});
+  return true;
 }
 
 void Processor::advance_to(Instant t, std::vector<Output>& out) {

@@ -31,6 +31,9 @@ class Processor {
   void advance_to(Instant t, std::vector<Output>& out);
 
   Instant clock() const { return clock_; }
+  // replay's --until: an event dated more than a day after it is refused, as
+  // one dated a day after the wall clock is in `run`.
+  void set_horizon(std::optional<Instant> horizon) { horizon_ = horizon; }
   // The DLQ record for an input that never reached a connector (e.g. not a record at all).
   Record dead_letter(const Record& in, const std::string& error_class,
                      const std::string& message) const {
@@ -44,7 +47,13 @@ class Processor {
   const ServiceConfig& config_;
   Engine& engine_;
   OutputRouter router_;
+  // True (and dead-letters the record) when `at` is further ahead of the
+  // clock than a case system's clock skew can explain.
+  bool from_the_future(const Record& in, Instant at, const std::optional<Instant>& wall,
+                       std::vector<Output>& out);
+
   Instant clock_{};
+  std::optional<Instant> horizon_;
   Effects effects_;  // reused between calls
 };
 

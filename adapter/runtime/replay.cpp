@@ -94,6 +94,7 @@ ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& 
   Engine engine(config.protocols);
   engine.set_closed_retention(config.closed_retention);
   Processor processor(config, engine);
+  processor.set_horizon(until);
   ReplayStats stats;
   std::vector<Output> outputs;
   auto flush = [&] {

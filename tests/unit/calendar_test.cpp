@@ -289,7 +289,10 @@ TEST(Deadline, EndOfDayIsLocalTimeEitherSideOfSpringForward) {
   EXPECT_EQ(due(cal, "2026-03-29T01:00:00Z", {1, DeadlineUnit::working_days}),
             "2026-03-30T16:00:00Z");
   // A calendar-day deadline due on the changeover Sunday itself is already BST at 17:00.
-  EXPECT_EQ(due(cal, "2026-03-28T12:00:00Z", {1, DeadlineUnit::days}), "2026-03-29T16:00:00Z");
+  EXPECT_EQ(due(cal, "2026-03-28T12:00:00Z", {1, DeadlineUnit::days, false}),
+            "2026-03-29T16:00:00Z");
+  // Rolled (the default), the Sunday deadline moves to Monday 30th, still BST.
+  EXPECT_EQ(due(cal, "2026-03-28T12:00:00Z", {1, DeadlineUnit::days}), "2026-03-30T16:00:00Z");
   // 23:30Z on Sunday 29th is 00:30 BST on Monday 30th.
   EXPECT_EQ(S(cal.local_date(I("2026-03-29T23:30:00Z"))), "2026-03-30");
   EXPECT_EQ(due(cal, "2026-03-29T23:30:00Z", {1, DeadlineUnit::working_days}),
@@ -322,7 +325,9 @@ TEST(Deadline, EndOfDayIsLocalTimeEitherSideOfFallBack) {
             "2026-10-26T17:00:00Z");
   // Calendar days from the same two sides of local midnight: 22:59:59Z on Friday
   // 23rd is 23:59:59 BST Friday (+2 = Sunday); 23:00Z is Saturday (+2 = Monday).
-  EXPECT_EQ(due(cal, "2026-10-23T22:59:59Z", {2, DeadlineUnit::days}), "2026-10-25T17:00:00Z");
+  EXPECT_EQ(due(cal, "2026-10-23T22:59:59Z", {2, DeadlineUnit::days, false}),
+            "2026-10-25T17:00:00Z");
+  EXPECT_EQ(due(cal, "2026-10-23T22:59:59Z", {2, DeadlineUnit::days}), "2026-10-26T17:00:00Z");
   EXPECT_EQ(due(cal, "2026-10-23T23:00:00Z", {2, DeadlineUnit::days}), "2026-10-26T17:00:00Z");
   // After the change, 23:30Z on Sunday 25th is 23:30 GMT Sunday.
   EXPECT_EQ(S(cal.local_date(I("2026-10-25T23:30:00Z"))), "2026-10-25");
@@ -381,24 +386,53 @@ TEST(Deadline, LocalDateLateEveningUtcInSummerIsTheNextDay) {
             "2026-07-03T16:00:00Z");
 }
 
+// Unrolled: the arithmetic itself (a protocol may set roll_to_working_day false).
 TEST(Deadline, DaysAndWeeksAreCalendarDays) {
   const auto& cal = england();
   // From Thursday 17 December 2026.
-  EXPECT_EQ(due(cal, "2026-12-17T09:30:00Z", {10, DeadlineUnit::days}), "2026-12-27T17:00:00Z");
-  EXPECT_EQ(due(cal, "2026-12-17T09:30:00Z", {2, DeadlineUnit::weeks}), "2026-12-31T17:00:00Z");
+  EXPECT_EQ(due(cal, "2026-12-17T09:30:00Z", {10, DeadlineUnit::days, false}),
+            "2026-12-27T17:00:00Z");
+  EXPECT_EQ(due(cal, "2026-12-17T09:30:00Z", {2, DeadlineUnit::weeks, false}),
+            "2026-12-31T17:00:00Z");
   // Weeks land on holidays and weekends without moving: +7N days exactly.
-  EXPECT_EQ(S(cal.due_date(I("2026-12-21T09:00:00Z"), {1, DeadlineUnit::weeks})), "2026-12-28");
-  EXPECT_EQ(S(cal.due_date(I("2026-12-18T09:00:00Z"), {1, DeadlineUnit::days})), "2026-12-19");
-  EXPECT_EQ(S(cal.due_date(I("2026-12-11T09:00:00Z"), {2, DeadlineUnit::weeks})), "2026-12-25");
+  EXPECT_EQ(S(cal.due_date(I("2026-12-21T09:00:00Z"), {1, DeadlineUnit::weeks, false})),
+            "2026-12-28");
+  EXPECT_EQ(S(cal.due_date(I("2026-12-18T09:00:00Z"), {1, DeadlineUnit::days, false})),
+            "2026-12-19");
+  EXPECT_EQ(S(cal.due_date(I("2026-12-11T09:00:00Z"), {2, DeadlineUnit::weeks, false})),
+            "2026-12-25");
   // Across the spring change: 17:00 is BST at the far end.
-  EXPECT_EQ(due(cal, "2026-03-20T09:00:00Z", {1, DeadlineUnit::weeks}), "2026-03-27T17:00:00Z");
-  EXPECT_EQ(due(cal, "2026-03-27T09:00:00Z", {1, DeadlineUnit::weeks}), "2026-04-03T16:00:00Z");
+  EXPECT_EQ(due(cal, "2026-03-20T09:00:00Z", {1, DeadlineUnit::weeks, false}),
+            "2026-03-27T17:00:00Z");
+  EXPECT_EQ(due(cal, "2026-03-27T09:00:00Z", {1, DeadlineUnit::weeks, false}),
+            "2026-04-03T16:00:00Z");
   // Counted from the local date: 23:30Z on 1 July is 2 July in London.
-  EXPECT_EQ(S(cal.due_date(I("2026-07-01T23:30:00Z"), {1, DeadlineUnit::days})), "2026-07-03");
-  EXPECT_EQ(S(cal.due_date(I("2026-07-01T23:30:00Z"), {4, DeadlineUnit::weeks})), "2026-07-30");
+  EXPECT_EQ(S(cal.due_date(I("2026-07-01T23:30:00Z"), {1, DeadlineUnit::days, false})),
+            "2026-07-03");
+  EXPECT_EQ(S(cal.due_date(I("2026-07-01T23:30:00Z"), {4, DeadlineUnit::weeks, false})),
+            "2026-07-30");
   // Zero of anything is the start's local date.
   EXPECT_EQ(S(cal.due_date(I("2026-12-19T09:00:00Z"), {0, DeadlineUnit::working_days})),
             "2026-12-19");
+}
+
+// Walsall "within 7 days": a deadline that ends on a weekend or bank holiday
+// moves to the next working day (end of day), so nobody is late on a day off.
+TEST(Deadline, CalendarDaysRollToTheNextWorkingDay) {
+  const auto& cal = england();
+  // Sunday 27 December 2026 -> Tuesday 29th (28th is the Boxing Day substitute).
+  EXPECT_EQ(due(cal, "2026-12-17T09:30:00Z", {10, DeadlineUnit::days}), "2026-12-29T17:00:00Z");
+  // Good Friday 26 March 2027 -> Tuesday 30th after Easter Monday, in BST.
+  EXPECT_EQ(due(cal, "2027-03-19T10:00:00Z", {7, DeadlineUnit::days}), "2027-03-30T16:00:00Z");
+  // Saturday 25 December 2027 -> Wednesday 29th: 27th and 28th are both substitutes.
+  EXPECT_EQ(due(cal, "2027-12-22T10:00:00Z", {3, DeadlineUnit::days}), "2027-12-29T17:00:00Z");
+  // Late May (31 May 2027) and August (30 August 2027) bank holidays.
+  EXPECT_EQ(due(cal, "2027-05-28T10:00:00Z", {3, DeadlineUnit::days}), "2027-06-01T16:00:00Z");
+  EXPECT_EQ(due(cal, "2027-08-16T10:00:00Z", {2, DeadlineUnit::weeks}), "2027-08-31T16:00:00Z");
+  // Autumn clock change: Sunday 31 October 2027 -> Monday 1 November, GMT.
+  EXPECT_EQ(due(cal, "2027-10-27T10:00:00Z", {4, DeadlineUnit::days}), "2027-11-01T17:00:00Z");
+  // A working day is left where it is.
+  EXPECT_EQ(due(cal, "2027-02-01T10:00:00Z", {3, DeadlineUnit::days}), "2027-02-04T17:00:00Z");
 }
 
 // ---------------------------------------------------------------------------

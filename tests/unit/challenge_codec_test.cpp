@@ -35,7 +35,12 @@ Challenge every_field() {
   c.opened_at = testing::at("2027-01-04T09:00:00Z");
   c.last_event_at = testing::at("2027-01-05T09:00:00Z");
   c.seq = 17;
-  c.seen_event_ids = {"a", "b"};
+  c.seen_event_ids = {"a",
+                      "b\x1f"
+                      "0123456789abcdef"};
+  c.route = "practice_concern";
+  c.decide_due_at = testing::at("2027-01-15T17:00:00Z");
+  c.decision_overdue = false;
   c.history = {
       HistoryEntry{testing::at("2027-01-04T09:00:00Z"), "challenge.stage_started", "stage3"}};
   return c;
@@ -55,7 +60,9 @@ TEST(ChallengeCodec, RoundTripsEveryField) {
   EXPECT_EQ(back->phase, Phase::awaiting_approval);
   EXPECT_EQ(back->meeting_at, c.meeting_at);
   EXPECT_EQ(back->duties[0].due, c.duties[0].due);
-  EXPECT_EQ(back->next_deadline(), c.duties.empty() ? std::nullopt : c.check_due_at);
+  EXPECT_EQ(back->decide_due_at, c.decide_due_at);
+  EXPECT_EQ(back->route, "practice_concern");
+  EXPECT_EQ(back->next_deadline(), c.decide_due_at);  // the earliest pending deadline
 }
 
 // A changelog written before version 2 still restores (a rolling upgrade).
@@ -81,13 +88,36 @@ TEST(ChallengeCodec, ReadsVersion1Json) {
   std::string error;
   auto back = decode_challenge(v1, error);
   ASSERT_TRUE(back) << error;
-  EXPECT_EQ(encode_challenge(*back), encode_challenge(every_field()));
+  // Version 1 predates routes, the decision clock and event fingerprints.
+  Challenge expected = every_field();
+  expected.route.clear();
+  expected.decide_due_at.reset();
+  expected.seen_event_ids = {"a", "b"};
+  EXPECT_EQ(encode_challenge(*back), encode_challenge(expected));
 }
 
-TEST(ChallengeCodec, Version2IsLessThanHalfTheJsonSize) {
+TEST(ChallengeCodec, Version3IsLessThanHalfTheJsonSize) {
   const std::string bytes = encode_challenge(every_field());
-  EXPECT_EQ(bytes.front(), '\x02');
+  EXPECT_EQ(bytes.front(), '\x03');
   EXPECT_LT(bytes.size() * 2, every_field_json_v1().size());
+}
+
+// State written by the previous release (version 2: no route, no decision
+// clock) still restores after an upgrade.
+TEST(ChallengeCodec, ReadsVersion2Records) {
+  Challenge c = every_field();
+  c.route.clear();
+  c.decide_due_at.reset();
+  std::string v2 = encode_challenge(c);
+  ASSERT_EQ(v2.substr(v2.size() - 2), std::string("\0\0", 2));  // empty route, no flags
+  v2.resize(v2.size() - 2);
+  v2.front() = '\x02';
+  std::string error;
+  auto back = decode_challenge(v2, error);
+  ASSERT_TRUE(back) << error;
+  EXPECT_EQ(encode_challenge(*back), encode_challenge(c));
+  EXPECT_EQ(back->stage, "stage3");
+  EXPECT_FALSE(back->decide_due_at);
 }
 
 // Every prefix of a record is refused with a reason, never read past its end

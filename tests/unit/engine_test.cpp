@@ -96,10 +96,13 @@ TEST(Engine, DeadlinesFireOnceInOrderAndOnlyWhenDue) {
   EXPECT_TRUE(out.empty());
   engine.advance_to(at("2027-01-31T00:00:00Z"), out);
   auto lifecycle = only<LifecycleEvent>(out);
-  ASSERT_EQ(lifecycle.size(), 2u);
+  ASSERT_EQ(lifecycle.size(), 3u);
   EXPECT_EQ(lifecycle[0].type, "duty.overdue");
   EXPECT_EQ(lifecycle[0].duty, "stage1_form");
   EXPECT_EQ(lifecycle[1].type, "challenge.response_overdue");
+  // The chair's decision is chased once, five working days later.
+  EXPECT_EQ(lifecycle[2].type, "challenge.decision_overdue");
+  EXPECT_EQ(format_iso8601(*lifecycle[2].due_at), "2027-01-12T17:00:00Z");
   out.clear();
   engine.advance_to(at("2028-01-01T00:00:00Z"), out);
   EXPECT_TRUE(out.empty());

@@ -66,7 +66,7 @@ json::ConfigError broken(const std::string& pointer, const std::string& json_val
 }
 
 TEST(ProtocolLoader, RefusesADanglingStageReference) {
-  auto e = broken("/stages/0/next", "\"stage9\"");
+  auto e = broken("/stages/0/next", "\"Stage 9\"");  // stage ids are lower_snake_case
   EXPECT_EQ(e.file(), "rotherham.json");
   EXPECT_EQ(e.pointer(), "/stages/0/next");
   EXPECT_NE(e.reason().find("does not match pattern"), std::string::npos) << e.what();
