@@ -62,7 +62,11 @@ void map(const Effect& effect, const NotificationDecision& n, const ServiceConfi
     w.Key("email_address"), w.String(*address);
     w.Key("personalisation");
     w.StartObject();
-    w.Key("case_reference"), w.String(effect.case_id);
+    // A route off the child's file has no case reference to give (Notify
+    // still needs every personalisation key its template names).
+    const bool on_file = !effect.case_id.empty();
+    w.Key("case_reference"),
+        w.String(on_file ? effect.case_id : "not recorded on the child's file");
     w.Key("protocol"), w.String(rt ? rt->protocol.title : effect.protocol);
     w.Key("stage_label"), w.String(n.stage_label);
     w.Key("recipient_role"),
@@ -70,7 +74,8 @@ void map(const Effect& effect, const NotificationDecision& n, const ServiceConfi
     w.Key("copy"), w.String(copy ? "yes" : "no");
     w.Key("reason"), w.String(n.reason);
     w.Key("due_date"), w.String(n.due_at && rt ? rt->calendar->local_date_text(*n.due_at) : "");
-    w.Key("link"), w.String(replace_all(config.case_link, "{case_id}", effect.case_id));
+    w.Key("link"),
+        w.String(on_file ? replace_all(config.case_link, "{case_id}", effect.case_id) : "");
     w.EndObject();
     // Stable per decision and recipient: Notify's reference, and the key a
     // sender de-duplicates retries by.
