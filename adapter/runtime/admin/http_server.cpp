@@ -1,11 +1,15 @@
 #include "adapter/runtime/admin/http_server.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <list>
 #include <optional>
 #include <stdexcept>
+#include <string>
+#include <unordered_map>
 
 namespace crp::admin {
 
@@ -14,42 +18,73 @@ namespace http = beast::http;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+// Named, not anonymous: AdminServer::Shared (external linkage) lists sessions.
+namespace detail {
+class Session;
+}
+
 struct AdminServer::Shared {
   const AdminRoutes* routes;  // null once the server is gone
   ServerLimits limits;
   RateLimiter limiter;
   int sessions = 0;
   CounterFamily& requests;
+  CounterFamily& shed;
+  // Open sessions, oldest first, and how many each address has open.
+  std::list<std::weak_ptr<detail::Session>> open;
+  std::unordered_map<std::string, int> per_client;
 };
 
-namespace {
+namespace detail {
+
+using Clock = std::chrono::steady_clock;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<AdminServer::Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
-    ++shared_->sessions;
-    beast::error_code ec;
-    const auto remote = stream_.socket().remote_endpoint(ec);
-    client_ = ec ? "unknown" : remote.address().to_string();
-  }
-  ~Session() { --shared_->sessions; }
+  Session(tcp::socket socket, std::string client, std::shared_ptr<AdminServer::Shared> shared)
+      : stream_(std::move(socket)),
+        shared_(std::move(shared)),
+        client_(std::move(client)),
+        deadline_(Clock::now() + shared_->limits.connection_deadline) {}
+  ~Session() { unregister(); }
 
-  void start() { read(); }
+  void start() {
+    slot_ = shared_->open.insert(shared_->open.end(), weak_from_this());
+    ++shared_->per_client[client_];
+    ++shared_->sessions;
+    registered_ = true;
+    read();
+  }
+
+  const std::string& client() const { return client_; }
+  // Waiting for a request (or draining a refused one): nothing is lost by
+  // closing it, so a new connection may take its slot.
+  bool idle() const { return waiting_; }
+
+  void evict() { close(); }
 
  private:
+  // Every timer of the connection ends by its absolute deadline.
+  void expire_in(std::chrono::milliseconds d) {
+    stream_.expires_at(std::min(Clock::now() + d, deadline_));
+  }
+
   void read() {
     parser_.emplace();
     // Headers and body together stay within the limit.
     parser_->header_limit(static_cast<std::uint32_t>(shared_->limits.max_request_bytes));
     parser_->body_limit(shared_->limits.max_request_bytes);
-    stream_.expires_after(shared_->limits.idle_timeout);
+    // One timer for the whole request, however slowly its bytes arrive.
+    expire_in(shared_->limits.idle_timeout);
+    waiting_ = true;
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
   }
 
   void on_read(beast::error_code ec) {
+    waiting_ = false;
+    if (!registered_) return;  // evicted or closed meanwhile
     if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
         ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
       close();
@@ -93,7 +128,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = r.body;
     res->keep_alive(keep_alive);
     res->prepare_payload();
-    stream_.expires_after(shared_->limits.idle_timeout);
+    expire_in(shared_->limits.idle_timeout);
     http::async_write(stream_, *res,
                       [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
                         if (ec) {
@@ -108,17 +143,19 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Closing with unread bytes (the rest of a refused body) would reset the
   // connection and could destroy the response before the client reads it:
-  // stop sending, read and drop until the client closes (or 1 s), then close.
+  // stop sending, read and drop until the client closes or drain_timeout has
+  // passed, then close. The timer is set once: a byte does not extend it.
   void finish() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    expire_in(shared_->limits.drain_timeout);
+    waiting_ = true;
     drain();
   }
   void drain() {
-    stream_.expires_after(std::chrono::seconds(1));
     stream_.async_read_some(asio::buffer(discard_),
                             [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                              if (ec) {
+                              if (ec || !self->registered_) {
                                 self->close();
                               } else {
                                 self->drain();
@@ -130,6 +167,17 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
     stream_.socket().close(ec);
+    unregister();
+  }
+
+  // Gives the slot back; the object lives on until its last handler has run.
+  void unregister() {
+    if (!registered_) return;
+    registered_ = false;
+    waiting_ = false;
+    shared_->open.erase(slot_);
+    if (--shared_->per_client[client_] <= 0) shared_->per_client.erase(client_);
+    --shared_->sessions;
   }
 
   beast::tcp_stream stream_;
@@ -137,8 +185,30 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<AdminServer::Shared> shared_;
   std::string client_;
+  const Clock::time_point deadline_;
+  std::list<std::weak_ptr<Session>>::iterator slot_;
+  bool registered_ = false;
+  bool waiting_ = false;
   std::array<char, 4096> discard_{};
 };
+
+}  // namespace detail
+
+namespace {
+
+// Closes the oldest idle session (of `client`, when given) so a new
+// connection can have its slot; false when every candidate is busy.
+bool evict_oldest_idle(AdminServer::Shared& shared, const std::string* client) {
+  for (const auto& weak : shared.open) {
+    const auto session = weak.lock();
+    if (session && session->idle() && (!client || session->client() == *client)) {
+      session->evict();
+      shared.shed.with({client ? "evicted_per_client" : "evicted_full"}).inc();
+      return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -163,10 +233,19 @@ AdminServer::AdminServer(asio::io_context& io, const std::string& host, std::uin
   if (acceptor_.listen(asio::socket_base::max_listen_connections, ec)) fail("listen on");
   port_ = acceptor_.local_endpoint().port();
   const int rate = limits.rate_limit_per_s;
-  shared_ = std::make_shared<Shared>(
-      Shared{&routes, limits, RateLimiter(rate), 0,
-             metrics.counter("crp_admin_requests_total", "Admin HTTP responses by status code",
-                             {"code"})});
+  shared_ = std::make_shared<Shared>(Shared{
+      &routes,
+      limits,
+      RateLimiter(rate),
+      0,
+      metrics.counter("crp_admin_requests_total", "Admin HTTP responses by status code", {"code"}),
+      metrics.counter("crp_admin_connections_shed_total",
+                      "Admin connections closed at a limit: an idle one evicted for a "
+                      "new one (evicted_per_client, evicted_full), or a new one refused "
+                      "because every slot was busy answering (refused)",
+                      {"action"}),
+      {},
+      {}});
   accept();
 }
 
@@ -180,11 +259,20 @@ void AdminServer::accept() {
   acceptor_.async_accept([this](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted) return;  // closed
     if (!ec) {
-      if (shared_->sessions >= shared_->limits.max_sessions) {
+      beast::error_code remote_ec;
+      const auto remote = socket.remote_endpoint(remote_ec);
+      std::string client = remote_ec ? "unknown" : remote.address().to_string();
+      Shared& s = *shared_;
+      const auto it = s.per_client.find(client);
+      bool admitted = it == s.per_client.end() || it->second < s.limits.max_sessions_per_client ||
+                      evict_oldest_idle(s, &client);
+      if (admitted && s.sessions >= s.limits.max_sessions) admitted = evict_oldest_idle(s, nullptr);
+      if (admitted) {
+        std::make_shared<detail::Session>(std::move(socket), std::move(client), shared_)->start();
+      } else {
+        s.shed.with({"refused"}).inc();  // every slot busy answering
         beast::error_code ignored;
         socket.close(ignored);
-      } else {
-        std::make_shared<Session>(std::move(socket), shared_)->start();
       }
     }
     accept();

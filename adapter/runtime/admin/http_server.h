@@ -8,8 +8,14 @@
 // restore is still going instead of hanging until it ends.
 //
 // Limits, before any route runs: requests larger than max_request_bytes get
-// 413, clients above rate_limit_per_s get 429, at most kMaxSessions
-// connections are open at once (more are closed on accept).
+// 413, clients above rate_limit_per_s get 429. At most max_sessions
+// connections are open at once, at most max_sessions_per_client from one
+// address, and none lives longer than connection_deadline (an absolute
+// deadline: a client trickling a byte at a time cannot hold a slot). When a
+// limit is reached a new connection takes the slot of the oldest one that is
+// waiting for a request (from the same address when that address is at its
+// cap), so a liveness probe is answered however many slow clients are
+// connected; it is refused only when every slot is busy answering.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -27,8 +33,11 @@ namespace crp::admin {
 struct ServerLimits {
   std::size_t max_request_bytes = 8192;
   int rate_limit_per_s = 20;
-  std::chrono::milliseconds idle_timeout{15000};  // per read or write
+  std::chrono::milliseconds idle_timeout{15000};  // per request read or response write
   int max_sessions = 64;
+  int max_sessions_per_client = 8;                       // per remote address
+  std::chrono::milliseconds connection_deadline{60000};  // from accept, never extended
+  std::chrono::milliseconds drain_timeout{1000};         // after a refused request, absolute
 };
 
 class AdminServer {
