@@ -176,6 +176,8 @@ def main():
         status, body, _ = admin.get("/v1/challenges/ADM-NEW", token=TOKEN)
         check(status == 200, f"GET /v1/challenges/ADM-NEW: {status}")
         view = json.loads(body) if status == 200 else {}
+        # Counted when processed, published when committed: awaited through the group's offsets.
+        h.wait_consumed(broker.bootstrap, adapter, 60, NAME)
         published = [json.loads(r["value"]) for r in h.read_committed(broker.bootstrap, ["crp.escalations"])
                      if r["key"] == "ADM-NEW"]
         first = published[0] if published else {}  # CloudEvents binary mode: the value is the data

@@ -242,12 +242,34 @@ def wait_consumed(bootstrap, adapter, timeout, name, topics=(INPUT,)):
     raise SystemExit(f"{name}: input not consumed within {timeout} s: committed {done}, end {ends}")
 
 
+def eventually(read, ok, timeout, adapter=None, every=0.2, name="e2e"):
+    """Reads `read()` until `ok(value)` holds or `timeout` s have passed, and
+    returns the last value read: a counter, metric or topic that another
+    thread or process updates is awaited, never read once."""
+    deadline = time.time() + timeout
+    while True:
+        if adapter is not None and not adapter.alive():
+            raise SystemExit(f"{name}: adapter exited with {adapter.proc.returncode}; log {adapter.log_path}")
+        value = read()
+        if ok(value) or time.time() >= deadline:
+            return value
+        time.sleep(every)
+
+
+def current_run(lines):
+    """The log lines of the adapter's latest start (Adapter.start marks each)."""
+    for i in range(len(lines) - 1, -1, -1):
+        if "e2e" in lines[i]:
+            return lines[i + 1:]
+    return lines
+
+
 def admin_port(adapter, timeout=60, name="e2e"):
     """The port the adapter's admin server bound (the tests bind port 0), from
-    its 'admin server listening' log line."""
+    the 'admin server listening' log line of its latest start."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        for line in adapter.log_lines():
+        for line in current_run(adapter.log_lines()):
             if line.get("message") == "admin server listening":
                 return line["port"]
         if not adapter.alive():

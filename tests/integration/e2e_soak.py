@@ -178,10 +178,14 @@ def main():
         drained = wait_for(lambda: partner.verify_new() or expected <= partner.accepted_ids(), 180,
                            "the webhook dispatcher to drain", adapter, every=0.5)
         drain = time.time() - started - args.seconds - lag
-        pending = {}
-        for r in h.read_committed(broker.bootstrap, ["crp.partners.pending"]):
-            pending[r["key"]] = r["value"]
-        left_pending = [k for k, v in pending.items() if v]
+
+        def live_pending():  # a delivery's tombstone follows its acceptance: awaited
+            pending = {}
+            for r in h.read_committed(broker.bootstrap, ["crp.partners.pending"]):
+                pending[r["key"]] = r["value"]
+            return [k for k, v in pending.items() if v]
+
+        left_pending = h.eventually(live_pending, lambda left: not left, 60, adapter, every=1, name=NAME)
 
         checked_at = time.time()
         changelog = soak_compare.stream_committed(broker.bootstrap, [h.CHANGELOG])

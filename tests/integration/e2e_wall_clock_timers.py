@@ -32,16 +32,11 @@ def escalations(bootstrap, key):
     return [json.loads(r["value"]) for r in h.read_committed(bootstrap, ["crp.escalations"]) if r["key"] == key]
 
 
-def wait_escalation(bootstrap, key, kind, adapter, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if not adapter.alive():
-            raise SystemExit(f"{NAME}: adapter exited with {adapter.proc.returncode}")
-        got = escalations(bootstrap, key)
-        if any(v["type"] == kind for v in got):
-            return got
-        time.sleep(0.5)
-    return escalations(bootstrap, key)
+def wait_escalations(bootstrap, key, want, adapter, timeout=60):
+    """`key`'s committed escalations once they equal `want` (timers may fire
+    over several transactions), or as they are after `timeout` s."""
+    return h.eventually(lambda: escalations(bootstrap, key), lambda got: got == want, timeout, adapter,
+                        every=0.5, name=NAME)
 
 
 def replayed(binary, config, record, until, work):
@@ -65,10 +60,11 @@ def main():
 
         adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="wall").start()
         h.produce(broker.bootstrap, [old, new])
-        got = wait_escalation(broker.bootstrap, "WALL-OLD", "process.overdue", adapter)
         want = replayed(args.adapter, config, old, h.iso(now), work)
-        check(got == want and len(want) > 3,
+        got = wait_escalations(broker.bootstrap, "WALL-OLD", want, adapter)
+        check(got == want and len(want) > 3 and "process.overdue" in [v["type"] for v in got],
               f"overdue challenge escalated by the timer alone: {len(got)} escalations, replay {len(want)}")
+        h.wait_consumed(broker.bootstrap, adapter, 60, NAME)  # both records' outputs committed
         fresh = escalations(broker.bootstrap, "WALL-NEW")
         check([v["type"] for v in fresh] == ["challenge.stage_started"], "a fresh challenge waits for its deadline")
         check(adapter.stop() == 0, "clean stop")
@@ -76,9 +72,9 @@ def main():
         later = h.Adapter(args.adapter, config, work / "adapter2.log", instance="wall",
                           env={"CRP_TEST_CLOCK_OFFSET_SECONDS": str(AHEAD)}).start()
         adapter = later
-        got = wait_escalation(broker.bootstrap, "WALL-NEW", "process.overdue", later)
         want = replayed(args.adapter, config, new, h.iso(now + AHEAD), work)
-        check(got == want and len(want) > 3,
+        got = wait_escalations(broker.bootstrap, "WALL-NEW", want, later)
+        check(got == want and len(want) > 3 and "process.overdue" in [v["type"] for v in got],
               f"restored timers already due fired at once: {len(got)} escalations, replay {len(want)}")
         again = escalations(broker.bootstrap, "WALL-OLD")
         check(again == replayed(args.adapter, config, old, h.iso(now), work), "nothing fired twice after restore")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from confluent_kafka import Consumer, TopicPartition  # noqa: E402
-from e2e_harness import Adapter, Broker, Checks, arguments, end_offsets, produce, read_committed, say, write_config  # noqa: E402
+from e2e_harness import (Adapter, Broker, Checks, arguments, end_offsets, eventually, produce,  # noqa: E402
+                         read_committed, say, write_config)
 from webhook_receiver import (Certificates, Receiver, new_secret, outbox_record, signature_problems,  # noqa: E402
                               wait_for, write_partner)
 
@@ -79,8 +80,11 @@ def main():
                                      if e > 0), 20, "outbox commit", adapter, every=0.3)
         check(moved, f"the outbox offsets were committed past the failed deliveries (end {end}): "
                      "retries wait in the pending topic, not on the outbox")
-        pending = pending_now(broker.bootstrap)
-        check({k for k, v in pending.items() if v} == {f"retry/{w}" for w in ids},
+        want_pending = {f"retry/{w}" for w in ids}
+        pending = eventually(lambda: pending_now(broker.bootstrap),
+                             lambda p: {k for k, v in p.items() if v} == want_pending, 20, adapter, every=0.5,
+                             name=NAME)
+        check({k for k, v in pending.items() if v} == want_pending,
               f"the pending topic holds all 10 deliveries ({len([v for v in pending.values() if v])} found)")
         before = {r.webhook_id: r.body for r in rx.received("/retry")}
 

@@ -28,8 +28,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from e2e_harness import (INPUT, Adapter, Broker, Checks, arguments, log_errors, produce,  # noqa: E402
-                         read_committed, run_replay, say, write_config)
+from e2e_harness import (INPUT, Adapter, Broker, Checks, arguments, eventually, log_errors,  # noqa: E402
+                         produce, read_committed, run_replay, say, write_config)
 from webhook_receiver import (Certificates, Receiver, new_secret, outbox_record, signature_problems,  # noqa: E402
                               wait_for, write_partner)
 
@@ -233,8 +233,12 @@ def main():
         gone_messages = [r["headers"].get("__connect.errors.exception.message", "") for r in dlq_for("gone")]
         check(all("410" in m or "disabled" in m for m in gone_messages),
               f"410: the DLQ message says why ({gone_messages[:2]})")
-        operations = [json.loads(r["value"]) for r in read_committed(broker.bootstrap, ["crp.operations"])]
-        disabled = [e for e in operations if e.get("type") == "uk.gov.crp.partner.disabled"]
+        # Written by the dispatcher's producer apart from the dead letters: awaited, not read once.
+        def disabled_events():
+            return [e for e in (json.loads(r["value"]) for r in read_committed(broker.bootstrap, ["crp.operations"]))
+                    if e.get("type") == "uk.gov.crp.partner.disabled"]
+
+        disabled = eventually(disabled_events, bool, 20, adapter, every=0.5, name=NAME)
         check(len(disabled) == 1 and disabled[0].get("subject") == "gone"
               and disabled[0].get("data", {}).get("status") == 410,
               f"410: one partner.disabled CloudEvent for gone on crp.operations ({disabled})")

@@ -107,13 +107,24 @@ def main():
         check(scrapes[0] >= 2 and not scrape_errors,
               f"/metrics and /v1 answered 200 throughout ({scrapes[0]} rounds, errors {scrape_errors[:3]})")
 
-        m = metrics(admin)
+        # The dispatcher counts a delivery once it has read the answer, which the
+        # receiver has already recorded: the counters are awaited, not read once.
+        def counted(m):
+            return (total(m, "crp_webhook_delivered_total", partner="ok") == len(rx.received("/ok", accepted_only=True))
+                    and total(m, "crp_webhook_delivered_total", partner="flaky")
+                    == len(rx.received("/flaky", accepted_only=True))
+                    and total(m, "crp_webhook_failures_total", partner="flaky") >= want
+                    and total(m, "crp_records_in_total", topic=h.INPUT) == CHALLENGES)
+
+        m = h.eventually(lambda: metrics(admin), counted, 30, adapter, name=NAME)
         delivered_ok = total(m, "crp_webhook_delivered_total", partner="ok")
         delivered_flaky = total(m, "crp_webhook_delivered_total", partner="flaky")
         failed_flaky = total(m, "crp_webhook_failures_total", partner="flaky")
-        check(delivered_ok == len(rx.received("/ok", accepted_only=True))
-              and delivered_flaky == len(rx.received("/flaky", accepted_only=True)),
-              f"delivered counters equal what the receivers accepted (ok {delivered_ok}, flaky {delivered_flaky})")
+        accepted_ok = len(rx.received("/ok", accepted_only=True))
+        accepted_flaky = len(rx.received("/flaky", accepted_only=True))
+        check(delivered_ok == accepted_ok and delivered_flaky == accepted_flaky,
+              f"delivered counters equal what the receivers accepted (ok {delivered_ok} of {accepted_ok}, "
+              f"flaky {delivered_flaky} of {accepted_flaky}, within 30 s)")
         check(failed_flaky >= want, f"flaky's first attempts counted as failures ({failed_flaky})")
         check(total(m, "crp_records_in_total", topic=h.INPUT) == CHALLENGES, "every input record counted")
 
