@@ -101,6 +101,10 @@ void ExactlyOnceService::register_metrics(admin::MetricsRegistry& m) {
       &m.gauge("crp_pending_timers", "Deadlines waiting to fire on this instance").with({});
   metrics_.owned_partitions =
       &m.gauge("crp_owned_partitions", "Input partitions this instance owns").with({});
+  metrics_.transaction_open =
+      &m.gauge("crp_transaction_open",
+               "1 while a Kafka transaction is open (outputs produced, not yet committed)")
+           .with({});
   metrics_.ready = &m.gauge("crp_ready", "1 when /readyz answers 200").with({});
   metrics_.refused_partitions =
       &m.gauge("crp_partitions_refused",
@@ -177,6 +181,7 @@ void ExactlyOnceService::refresh_gauges() {
   }
   metrics_.pending_timers->set(static_cast<double>(timers));
   metrics_.owned_partitions->set(static_cast<double>(tasks_.size()));
+  metrics_.transaction_open->set(producer_.in_transaction() ? 1 : 0);
   metrics_.refused_partitions->set(static_cast<double>(refused_.size()));
   metrics_.ready->set(readiness().ready ? 1 : 0);
 }

@@ -7,6 +7,7 @@
 #include "adapter/engine/challenge_codec.h"
 #include "adapter/runtime/kafka/json_log.h"
 #include "adapter/runtime/kafka/kafka_properties.h"
+#include "adapter/runtime/kafka/test_hooks.h"
 #include "adapter/runtime/kafka/topic_setup.h"
 
 namespace crp::kafka {
@@ -52,20 +53,13 @@ ExactlyOnceService::ExactlyOnceService(const ServiceConfig& config, boost::asio:
       timer_(io),
       signals_(io, SIGTERM, SIGINT),
       memory_(config.memory_limit_mib) {
-  // Test-only fault injection (tests/integration/e2e_*): abort every Nth
-  // transaction instead of committing it, to prove rewind and rebuild; run
-  // the wall clock ahead, to let deadlines pass while the service is down.
-  if (const char* every = std::getenv("CRP_TEST_ABORT_EVERY_NTH_TRANSACTION")) {
-    abort_every_ = std::atoi(every);
-  }
-  if (const char* offset = std::getenv("CRP_TEST_CLOCK_OFFSET_SECONDS")) {
-    clock_offset_ = std::chrono::seconds(std::atoll(offset));
-  }
-  // And hold every restore back, to observe /readyz answering 503 meanwhile.
-  if (const char* delay = std::getenv("CRP_TEST_RESTORE_DELAY_MS")) {
-    restore_delay_ = std::chrono::milliseconds(std::atoll(delay));
-  }
-  if (abort_every_ > 0 || clock_offset_.count() != 0 || restore_delay_.count() != 0) {
+  // Test-only fault injection (test_hooks.h): only in a CRP_TEST_HOOKS build;
+  // run_service() refused to start already if one is set in any other.
+  const TestHooks hooks = read_test_hooks();
+  abort_every_ = hooks.abort_every_nth_transaction;
+  clock_offset_ = hooks.clock_offset;
+  restore_delay_ = hooks.restore_delay;
+  if (hooks.active()) {
     log(LogLevel::warning, "test fault injection is active",
         {{"abort_every_nth_transaction", abort_every_},
          {"clock_offset_ms", clock_offset_.count()},

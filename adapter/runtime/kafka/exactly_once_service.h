@@ -173,6 +173,7 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
     admin::GaugeFamily* overdue = nullptr;  // {protocol, stage}
     admin::Gauge* pending_timers = nullptr;
     admin::Gauge* owned_partitions = nullptr;
+    admin::Gauge* transaction_open = nullptr;
     admin::Gauge* ready = nullptr;
     admin::Gauge* refused_partitions = nullptr;
     admin::CounterFamily* refusals = nullptr;  // {partition}

@@ -11,6 +11,7 @@
 #include "adapter/runtime/kafka/admin_endpoint.h"
 #include "adapter/runtime/kafka/exactly_once_service.h"
 #include "adapter/runtime/kafka/json_log.h"
+#include "adapter/runtime/kafka/test_hooks.h"
 #include "adapter/runtime/webhooks/dispatcher.h"
 
 namespace crp::kafka {
@@ -28,6 +29,15 @@ std::string instance_name(const ServiceConfig& config, const std::string& overri
 }
 
 int run_service(const ServiceConfig& config, const std::string& instance_override) {
+  // A release binary never shifts its clock or aborts on purpose: a test
+  // variable set for it is a mistake to stop at, not to ignore (test_hooks.h).
+  try {
+    read_test_hooks();
+  } catch (const TestHooksRefused& e) {
+    log(LogLevel::error, "refusing to start: test hook variables are set",
+        {{"detail", e.what()}, {"variables", e.variables().size()}});
+    return kExitTestHooksRefused;
+  }
   const std::string transactional_id = config.transactional_id_prefix + "-" + config.group_id +
                                        "-" + instance_name(config, instance_override);
   try {
