@@ -45,7 +45,12 @@ def main():
         feeder = threading.Thread(target=crash.feed, args=(broker.bootstrap, records[half // 2:], 8))
         feeder.start()
         time.sleep(rng.uniform(1.0, 4.0))
-        h.say(NAME, f"stopping the broker for {args.down:.0f} s")
+        # The fault must land on an adapter at work: its state restored, input not yet all committed.
+        restored_before = any(l.get("message") == "state restored" for l in adapter.log_lines())
+        produced = sum(h.end_offsets(broker.bootstrap, h.INPUT).values())
+        committed = sum(max(0, o) for o in h.committed_offsets(broker.bootstrap, h.INPUT, range(PARTITIONS)).values())
+        lines_before = len(adapter.log_lines())
+        h.say(NAME, f"stopping the broker for {args.down:.0f} s ({committed} of {produced} input records committed)")
         broker._kl("stop")
         time.sleep(args.down)
         alive_while_down = adapter.alive()
@@ -61,10 +66,21 @@ def main():
         lines = adapter.log_lines()
         aborts = sum(1 for l in lines if l.get("message", "").startswith("transaction aborted"))
         errors = h.log_errors(adapter)
+        # What the adapter said from the stop on: it saw the broker go (librdkafka's
+        # transport errors are logged as warnings or errors).
+        noticed = [l for l in lines[lines_before:] if l.get("level") in ("warning", "error")]
         h.say(NAME, f"adapter alive while the broker was down: {alive_while_down}; {aborts} aborted transactions; "
+                    f"{len(noticed)} warning or error lines after the stop, "
                     f"{len(errors)} error log lines (expected while the broker is away)")
         h.say(NAME, f"{h.counts(result)}; exit {rc}")
-        ok = alive_while_down and rc == 0 and h.exactly_once(result) and adapter.starts == 1
+        faults = [(restored_before and committed < produced,
+                   f"the broker stopped under an adapter at work (state restored: {restored_before}; "
+                   f"{committed} of {produced} input records committed)"),
+                  (len(noticed) > 0, f"the adapter saw the broker go ({len(noticed)} warning or error lines)")]
+        for held, what in faults:
+            h.say(NAME, f"{'ok' if held else 'FAIL'}: {what}")
+        ok = (alive_while_down and rc == 0 and h.exactly_once(result) and adapter.starts == 1
+              and all(held for held, _ in faults))
         if not ok:
             h.say(NAME, f"FAIL: {h.json.dumps(h.first_difference(live, replayed, keys))[:2000]}; work dir {work}")
             return 1

@@ -121,9 +121,12 @@ def main():
             h.say(NAME, f"adapter exited after a fatal Kafka error ({fatal[-1].get('detail', '')[:200]}); restarting")
             adapter.start()
 
+        owned_at_kill = 0  # kills of an instance that had restored its partitions' state
         for _ in range(args.kills):
             time.sleep(rng.uniform(1.0, 10.0))
             supervise()
+            if any(l.get("message") == "state restored" for l in h.current_run(adapter.log_lines())):
+                owned_at_kill += 1
             adapter.kill()
             adapter.start()
         feeder.join()
@@ -150,11 +153,21 @@ def main():
                                                    or e.get("facility") in ("TXNERR", "FATAL")))]
         aborts = sum(1 for l in lines if l.get("message", "").startswith("transaction aborted"))
         restores = sum(1 for l in lines if l.get("message") == "state restored")
-        h.say(NAME, f"{adapter.starts} starts ({args.kills} SIGKILLs, {supervisor_restarts} restarts after a fatal "
-                    f"Kafka error), {restores} restores, {aborts} aborts, "
-                    f"{elapsed:.0f} s")
+        h.say(NAME, f"{adapter.starts} starts ({args.kills} SIGKILLs, {owned_at_kill} of an instance with its "
+                    f"state restored; {supervisor_restarts} restarts after a fatal Kafka error), {restores} restores, "
+                    f"{aborts} aborts, {elapsed:.0f} s")
         h.say(NAME, f"{h.counts(result)}; adapter exit {rc}, {len(errors)} error log lines")
-        ok = h.exactly_once(result) and rc == 0 and not errors
+        # The faults happened: a test that could pass without them proves nothing.
+        faults = [(restores >= args.kills, f"restores ({restores}) >= SIGKILLs ({args.kills})"),
+                  # The others land while it joins the group or restores (8 of 20 here when written).
+                  (owned_at_kill >= max(1, args.kills // 6),
+                   f"SIGKILLs that hit an instance owning restored state: {owned_at_kill} "
+                   f"(at least {max(1, args.kills // 6)})")]
+        if args.abort_every:
+            faults.append((aborts > 0, f"injected aborts happened ({aborts})"))
+        for held, what in faults:
+            h.say(NAME, f"{'ok' if held else 'FAIL'}: {what}")
+        ok = h.exactly_once(result) and rc == 0 and not errors and all(held for held, _ in faults)
         if not ok:
             h.say(NAME, f"FAIL: {h.json.dumps(h.first_difference(live, replayed, keys))[:3000]}")
             h.say(NAME, f"misordered: {result['misordered'][:5]}; errors: {errors[:3]}; work dir {work}")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import e2e_crash_recovery as crash
 import e2e_harness as h
+from e2e_admin import Admin, metrics, total
 
 NAME = "e2e_two_instances"
 PARTITIONS = 3
@@ -29,6 +30,12 @@ def wait_log(adapter, message, timeout=60):
             return True
         time.sleep(0.2)
     return False
+
+
+def holding(adapter):
+    """(owned partitions, transaction open) from the /metrics of `adapter`'s latest start."""
+    m = metrics(Admin(h.admin_port(adapter, name=NAME)))
+    return total(m, "crp_owned_partitions"), total(m, "crp_transaction_open")
 
 
 def main():
@@ -78,10 +85,19 @@ def main():
         feeder = threading.Thread(target=crash.feed, args=(broker.bootstrap, records[half:], 10))
         feeder.start()
         time.sleep(rng.uniform(1.0, 3.0))
+        # Killed holding partitions with a transaction open, as scraped just before.
+        owned, open_txn = h.eventually(lambda: holding(one), lambda held: held[0] > 0 and held[1] == 1, 30,
+                                       one, every=0.05, name=NAME)
+        scraped = time.monotonic()
         one.kill()
+        check(owned > 0 and open_txn == 1,
+              f"the killed instance owned {owned:.0f} partition(s) and had a transaction open "
+              f"{(time.monotonic() - scraped) * 1000:.0f} ms before the SIGKILL")
         feeder.join()
         h.wait_consumed(broker.bootstrap, two, 300, NAME)
         check(two.alive(), "the survivor processed the rest alone")
+        took = h.eventually(lambda: holding(two)[0], lambda n: n == PARTITIONS, 30, two, name=NAME)
+        check(took == PARTITIONS, f"the survivor owns all {PARTITIONS} partitions ({took:.0f})")
 
         # 3. A newcomer under the survivor's name fences it.
         three = h.Adapter(args.adapter, config, work / "three.log", instance="two").start()
