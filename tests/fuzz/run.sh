@@ -22,7 +22,24 @@ CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=De
 cmake --build "$build" --target fuzz_targets -j "$(nproc)"
 
 read -r -a targets <<<"$(tr ';' ' ' <"$build/fuzz_targets.txt")"
+# Nothing may drop out silently (a renamed file, a CMake `if(EXISTS ...)` that
+# no longer holds): every fuzz_*.cpp and every source connector has its target.
+built=" ${targets[*]} "
+missing=()
+for src in tests/fuzz/fuzz_*.cpp connectors/*/*_source.cpp; do
+  t=$(basename "$src" .cpp)
+  [ "$t" = fuzz_source ] && continue  # built once per source connector
+  [[ $t == fuzz_* ]] || t=fuzz_$t
+  [[ $built == *" $t "* ]] || missing+=("$t")
+done
 [ $# -gt 0 ] && targets=("$@")
+for t in "${targets[@]}"; do
+  [ -x "$build/tests/fuzz/$t" ] || missing+=("$t")
+done
+if ((${#missing[@]})) || ((${#targets[@]} == 0)); then
+  echo "fuzz: FAILED: ${#targets[@]} targets; not built: ${missing[*]:-none}" >&2
+  exit 1
+fi
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:symbolize=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$root/tests/fuzz/lsan.supp
