@@ -13,7 +13,7 @@
 #   bench/kafka_throughput.sh            # env: EVENTS ROUNDS PARTITIONS MAX_BATCH
 #                                        #      COMMIT_INTERVAL_MS RATE LATENCY_SECONDS
 #                                        #      (ROUNDS=0: latency only)
-#                                        #      LATENCY_INTERVALS ("100 50") WORK
+#                                        #      LATENCY_INTERVALS ("100 50") WORK BUILD
 # Prints one JSON line per measurement on stdout; logs and configs stay in WORK.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -29,8 +29,9 @@ export KAFKA_CONTROLLER_PORT=$((KAFKA_PORT + 1))
 export KAFKA_DATA=${KAFKA_DATA:-$REPO/.kafka/bench-$KAFKA_PORT}
 WORK=${WORK:-$(mktemp -d /tmp/crp-kafka-bench.XXXXXX)}
 mkdir -p "$WORK"
-[ -x build/crp-adapter ] && [ -x build/bench/txn_passthrough ] ||
-  { echo "build first: cmake --build build" >&2; exit 1; }
+BUILD=${BUILD:-build} # the build directory with crp-adapter and bench/txn_passthrough
+[ -x "$BUILD/crp-adapter" ] && [ -x "$BUILD/bench/txn_passthrough" ] ||
+  { echo "build first: cmake --build $BUILD" >&2; exit 1; }
 
 scripts/kafka-local stop # a leftover of an interrupted run would keep old topics
 rm -rf "$KAFKA_DATA"
@@ -38,6 +39,7 @@ trap 'scripts/kafka-local stop; rm -rf "$KAFKA_DATA"' EXIT
 bootstrap=$(scripts/kafka-local start | sed 's/^bootstrap.servers=//')
 
 bench() { "$VENV/bin/python" bench/kafka_bench.py "$@" --bootstrap "$bootstrap" \
+  --adapter "$BUILD/crp-adapter" --passthrough "$BUILD/bench/txn_passthrough" \
   --partitions "${PARTITIONS:-3}" --max-batch "${MAX_BATCH:-1000}" --work "$WORK"; }
 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), work $WORK" >&2

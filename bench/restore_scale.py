@@ -232,7 +232,12 @@ def main():
                "rss_mib": best["rss_mib"], "rss_mib_empty": empty["rss_mib"],
                "rss_bytes_per_challenge": round(per_challenge)}
     emit(summary)
-    ok = all(m["restored_challenges"] == n and m["pending_timers"] > 0 and m["exit"] == 0 for m in runs)
+    # Every challenge and every timer the fill wrote came back, not just some.
+    ok = all(m["restored_challenges"] == n and m["pending_timers"] == fill["pending_timers"] and m["exit"] == 0
+             for m in runs)
+    if any(m["pending_timers"] != fill["pending_timers"] for m in runs):
+        print(f"restore_scale: restored timers {[m['pending_timers'] for m in runs]}, "
+              f"filled {fill['pending_timers']}", file=sys.stderr)
     ok = ok and bare["records"] == n and kcat_records == n
     if a.bound_s and any(m["restore_ms"] / 1000 > a.bound_s for m in runs):
         print(f"restore_scale: a restore took longer than {a.bound_s} s", file=sys.stderr)
