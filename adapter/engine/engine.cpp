@@ -383,6 +383,8 @@ class Engine::Step {
   void agree_deadline(const Stage& s, Instant anchor, const std::string& date) {
     auto day = parse_iso8601(date + "T00:00:00Z");
     if (!day) reject("crp.SchemaViolation", "respond_by is not a date");
+    if (!in_service_years(*day))
+      reject("crp.EventDateOutOfRange", "respond_by is outside 2000-2100");
     Instant agreed =
         rt_.calendar->to_utc(std::chrono::floor<std::chrono::days>(*day), p_.working_day_end);
     if (agreed < anchor) reject("crp.InvalidTransition", "respond_by is before the stage started");
@@ -614,7 +616,7 @@ class Engine::Step {
     Instant from = e.occurred_at;
     if (e.conference_date) {
       auto day = parse_iso8601(*e.conference_date + "T12:00:00Z");
-      if (!day || *day > e.occurred_at + std::chrono::hours(24))
+      if (!day || !in_service_years(*day) || *day > e.occurred_at + std::chrono::hours(24))
         reject("crp.InvalidTransition", "conference_date is not a date on or before the event");
       from = *day;
     }

@@ -120,6 +120,15 @@ std::optional<InboundEvent> parse_canonical(const rapidjson::Value& doc, EventEr
     e.cin_plan_evidenced = doc["cin_plan_evidenced"].GetBool();
   if (doc.HasMember("respond_by")) e.respond_by = get(doc, "respond_by");
   if (doc.HasMember("conference_date")) e.conference_date = get(doc, "conference_date");
+  // The conference as an instant (as case systems often record it): its UTC date.
+  if (!e.conference_date && doc.HasMember("conference_at")) {
+    auto at = parse_iso8601(get(doc, "conference_at"));
+    if (!at) {
+      error = {"crp.SchemaViolation", "canonical event /conference_at: not an ISO 8601 instant"};
+      return std::nullopt;
+    }
+    e.conference_date = format_iso8601(*at).substr(0, 10);
+  }
   if (doc.HasMember("meeting_at")) {
     e.meeting_at = parse_iso8601(get(doc, "meeting_at"));
     if (!e.meeting_at) {
