@@ -10,6 +10,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -98,6 +99,12 @@ constexpr Command kCommands[] = {
      "Prints an embedded JSON Schema, e.g. protocol.schema.json or\n"
      "inbound/canonical.schema.json."},
 };
+
+// How much published calendar data is left is a question about today, whatever
+// clock the service later runs on (runtime.clock "event" included).
+crp::Instant wall_clock() {
+  return std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
 
 const Command* find_command(std::string_view name) {
   for (const Command& c : kCommands) {
@@ -269,6 +276,13 @@ int main(int argc, char** argv) {
       try {
         crp::ServiceConfig config =
             crp::load_service_config(vm["config"].as<std::string>(), crp::Secrets::resolve);
+        for (const auto& c : crp::calendars_running_out(config, wall_clock())) {
+          crp::kafka::log(crp::kafka::LogLevel::warning, crp::describe(c, config.calendar_file),
+                          {{"division", c.division},
+                           {"published_until",
+                            crp::format_iso8601(crp::Instant{c.published_until}).substr(0, 10)},
+                           {"days_left", c.days_left.count()}});
+        }
         return crp::kafka::run_service(
             config, vm.count("instance") ? vm["instance"].as<std::string>() : "");
       } catch (const crp::json::ConfigError& e) {
@@ -299,6 +313,10 @@ int main(int argc, char** argv) {
     const bool offline = vm["offline"].as<bool>();
     crp::ServiceConfig config = crp::load_service_config(
         vm["config"].as<std::string>(), offline ? crp::Secrets::offline : crp::Secrets::resolve);
+    // A warning, not a failure: the rules carry on past the published data.
+    for (const auto& c : crp::calendars_running_out(config, wall_clock())) {
+      std::cerr << "crp-adapter: warning: " << crp::describe(c, config.calendar_file) << "\n";
+    }
     std::cout << "ok: " << config.protocols->all().size() << " protocols"
               << (offline ? " (offline: no secret was read)" : "") << "\n";
     return 0;

@@ -3,8 +3,9 @@
 //
 // Behaviour worth knowing:
 //  * Working days are Monday-Friday that are not bank holidays of the division.
-//    Outside the years the file covers only weekends are skipped; callers that
-//    care can compare dates with first_holiday()/last_holiday().
+//    After the file's last date (published_until()) the bank holidays are the
+//    division's statutory ones, marked provisional; before its first date only
+//    weekends are skipped (no deadline starts that far back).
 //  * add_working_days(from, n) for n <= 0 returns `from` unchanged.
 //  * to_utc: an ambiguous local time (the repeated hour when the clocks go back)
 //    takes the earlier instant; a non-existent local time (the hour skipped when
@@ -39,6 +40,10 @@ static_assert(weekday_index(4) == 0);   // 1970-01-05 Monday
 
 constexpr int weekday_index(sys_days d) {
   return weekday_index(d.time_since_epoch().count());
+}
+
+int year_of(sys_days d) {
+  return static_cast<int>(std::chrono::year_month_day{d}.year());
 }
 
 [[noreturn]] void fail(const std::string& message) {
@@ -208,7 +213,79 @@ class HolidayFileHandler
   std::vector<sys_days> dates_;
 };
 
+// Easter Sunday of a Gregorian year: the anonymous Gregorian algorithm
+// (Meeus/Jones/Butcher), exact for every Gregorian year.
+sys_days easter_sunday(int y) {
+  const int a = y % 19;
+  const int b = y / 100;
+  const int c = y % 100;
+  const int d = b / 4;
+  const int e = b % 4;
+  const int f = (b + 8) / 25;
+  const int g = (b - f + 1) / 3;
+  const int h = (19 * a + b - d - g + 15) % 30;
+  const int i = c / 4;
+  const int k = c % 4;
+  const int l = (32 + 2 * e + 2 * i - h - k) % 7;
+  const int m = (a + 11 * h + 22 * l) / 451;
+  const int month = (h + l - 7 * m + 114) / 31;
+  const int day = (h + l - 7 * m + 114) % 31 + 1;
+  return sys_days{std::chrono::year{y} / std::chrono::month{static_cast<unsigned>(month)} /
+                  std::chrono::day{static_cast<unsigned>(day)}};
+}
+
+enum class Rules { none, england_and_wales, scotland, northern_ireland };
+
+Rules rules_for(std::string_view division) {
+  if (division == "england-and-wales") return Rules::england_and_wales;
+  if (division == "scotland") return Rules::scotland;
+  if (division == "northern-ireland") return Rules::northern_ireland;
+  return Rules::none;
+}
+
 }  // namespace
+
+bool has_statutory_rules(std::string_view division) {
+  return rules_for(division) != Rules::none;
+}
+
+std::vector<sys_days> statutory_bank_holidays(std::string_view division, int y) {
+  using namespace std::chrono;
+  const Rules rules = rules_for(division);
+  std::vector<sys_days> out;
+  if (rules == Rules::none) return out;
+  const year yr{y};
+  const sys_days easter = easter_sunday(y);
+  // The moveable holidays first: always weekdays, never substituted.
+  out.push_back(easter - days{2});                                // Good Friday
+  if (rules != Rules::scotland) out.push_back(easter + days{1});  // Easter Monday
+  out.push_back(sys_days{yr / May / Monday[1]});                  // early May
+  out.push_back(sys_days{yr / May / Monday[last]});               // spring
+  out.push_back(rules == Rules::scotland ? sys_days{yr / August / Monday[1]}
+                                         : sys_days{yr / August / Monday[last]});  // summer
+  // Then the fixed dates in date order. One on a weekend is replaced by the next
+  // weekday that is not already a holiday: Christmas on a Saturday gives Monday
+  // 27 and Boxing Day (Sunday) Tuesday 28; Christmas on a Sunday makes Boxing Day
+  // Monday 26 and the substitute Tuesday 27. Scotland's 1 and 2 January pair
+  // works the same way.
+  std::vector<sys_days> fixed = {sys_days{yr / January / 1}};
+  if (rules == Rules::scotland) fixed.push_back(sys_days{yr / January / 2});
+  if (rules == Rules::northern_ireland) {
+    fixed.push_back(sys_days{yr / March / 17});  // St Patrick's Day
+    fixed.push_back(sys_days{yr / July / 12});   // Battle of the Boyne
+  }
+  if (rules == Rules::scotland) fixed.push_back(sys_days{yr / November / 30});  // St Andrew's
+  fixed.push_back(sys_days{yr / December / 25});
+  fixed.push_back(sys_days{yr / December / 26});
+  for (sys_days when : fixed) {
+    while (weekday_index(when) > 4 || std::find(out.begin(), out.end(), when) != out.end()) {
+      when += days{1};
+    }
+    out.push_back(when);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 WorkingCalendar::WorkingCalendar(std::string_view bank_holidays_json, const std::string& division,
                                  const std::string& time_zone)
@@ -244,15 +321,54 @@ WorkingCalendar::WorkingCalendar(std::string_view bank_holidays_json, const std:
   for (const sys_days day : holidays_) {  // std::set iterates in order, without duplicates
     if (weekday_index(day) < 5) weekday_holidays_.push_back(day);
   }
+  // Provisional holidays after the published ones, for a century: ~900 dates,
+  // enough for any deadline in practice while keeping lookups a binary search.
+  // They all follow the published ones, so the vector stays sorted.
+  has_rules_ = has_statutory_rules(division);
+  const sys_days until = published_until();
+  const int last_year = static_cast<int>(std::chrono::year_month_day{until}.year());
+  constexpr int kTableYears = 100;
+  table_end_ = sys_days{std::chrono::year{last_year + kTableYears} / std::chrono::December / 31};
+  if (has_rules_) {
+    for (int y = last_year; y <= last_year + kTableYears; ++y) {
+      for (const sys_days day : statutory_bank_holidays(division_, y)) {
+        if (day > until && weekday_index(day) < 5) weekday_holidays_.push_back(day);
+      }
+    }
+  }
+}
+
+bool WorkingCalendar::is_weekday_holiday(sys_days day) const {
+  if (day <= table_end_ || !has_rules_) {
+    return std::binary_search(weekday_holidays_.begin(), weekday_holidays_.end(), day);
+  }
+  const auto rules = statutory_bank_holidays(division_, year_of(day));
+  return std::binary_search(rules.begin(), rules.end(), day);
+}
+
+std::int64_t WorkingCalendar::weekday_holidays_in(sys_days after, sys_days upto) const {
+  if (upto <= after) return 0;
+  std::int64_t count = std::upper_bound(weekday_holidays_.begin(), weekday_holidays_.end(), upto) -
+                       std::upper_bound(weekday_holidays_.begin(), weekday_holidays_.end(), after);
+  if (has_rules_ && upto > table_end_) {  // the part past the table, year by year
+    const sys_days from = std::max(after, table_end_);
+    for (int y = year_of(from + std::chrono::days{1}); y <= year_of(upto); ++y) {
+      for (const sys_days day : statutory_bank_holidays(division_, y)) {
+        count += day > from && day <= upto && weekday_index(day) < 5;
+      }
+    }
+  }
+  return count;
 }
 
 bool WorkingCalendar::is_bank_holiday(sys_days local_date) const {
-  return holidays_.find(local_date) != holidays_.end();
+  if (local_date <= published_until()) return holidays_.find(local_date) != holidays_.end();
+  // Every statutory holiday is a weekday (weekend dates are substituted).
+  return has_rules_ && weekday_index(local_date) < 5 && is_weekday_holiday(local_date);
 }
 
 bool WorkingCalendar::is_working_day(sys_days local_date) const {
-  return weekday_index(local_date) < 5 &&
-         !std::binary_search(weekday_holidays_.begin(), weekday_holidays_.end(), local_date);
+  return weekday_index(local_date) < 5 && !is_weekday_holiday(local_date);
 }
 
 sys_days WorkingCalendar::local_date(Instant t) const {
@@ -268,21 +384,20 @@ sys_days WorkingCalendar::add_working_days(sys_days from, int n) const {
     start -= wd - 4;
     wd = 4;
   }
-  auto lo = std::upper_bound(weekday_holidays_.begin(), weekday_holidays_.end(), from);
+  sys_days counted = from;  // weekday holidays up to here are accounted for
   std::int64_t remaining = n;
   for (;;) {
     // `remaining` weekdays after `start` (a weekday), ignoring holidays.
     const std::int64_t weeks = remaining / 5;
     const int rem = static_cast<int>(remaining % 5);
     const std::int64_t target = start + 7 * weeks + rem + (wd + rem > 4 ? 2 : 0);
-    // Every weekday holiday in (start, target] displaces one working day past target.
+    // Every weekday holiday in (counted, target] displaces one working day past target.
     const sys_days target_day{std::chrono::days{target}};
-    const auto hi = std::upper_bound(lo, weekday_holidays_.end(), target_day);
-    remaining = hi - lo;
+    remaining = weekday_holidays_in(counted, target_day);
     if (remaining == 0) return target_day;
     start = target;
     wd = weekday_index(target);
-    lo = hi;
+    counted = target_day;
   }
 }
 

@@ -87,6 +87,33 @@ void check_template_keys(const rapidjson::Value& templates, const std::string& p
 
 }  // namespace
 
+std::vector<CalendarRunningOut> calendars_running_out(const ServiceConfig& config, Instant now) {
+  constexpr std::chrono::days kYear{365};
+  std::map<std::string, CalendarRunningOut> by_division;  // one calendar per division and zone
+  for (const auto& [id, runtime] : config.protocols->all()) {
+    const WorkingCalendar& cal = *runtime.calendar;
+    const std::chrono::days left = cal.published_days_left(now);
+    if (left >= kYear) continue;
+    auto [it, added] = by_division.try_emplace(
+        cal.division(), CalendarRunningOut{cal.division(), cal.published_until(), left});
+    if (!added && left < it->second.days_left) it->second.days_left = left;
+  }
+  std::vector<CalendarRunningOut> out;
+  for (auto& [division, c] : by_division) out.push_back(std::move(c));
+  return out;
+}
+
+std::string describe(const CalendarRunningOut& c, const std::string& calendar_file) {
+  const std::string until = format_iso8601(Instant{c.published_until}).substr(0, 10);
+  const auto n = c.days_left.count();
+  std::string when = n >= 0 ? std::to_string(n) + " day" + (n == 1 ? "" : "s") + " from today"
+                            : std::to_string(-n) + " day" + (n == -1 ? "" : "s") + " ago";
+  return "bank holidays for '" + c.division + "' are published only until " + until + " (" + when +
+         "); later deadlines use the statutory holidays, provisional and blind to " +
+         "one-off holidays: update " + calendar_file +
+         " from https://www.gov.uk/bank-holidays.json";
+}
+
 ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
   rapidjson::Document doc = json::parse_file(path);
   if (auto v = json::validate("service-config.schema.json", doc)) {
@@ -98,6 +125,7 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
   c.source = doc["service"]["source"].GetString();
 
   std::string calendar_file = resolve(base, doc["calendar"]["file"].GetString());
+  c.calendar_file = calendar_file;
   std::string calendar_text = json::read_file(calendar_file);
   std::map<std::string, std::shared_ptr<const WorkingCalendar>> calendars;  // by division + zone
 

@@ -55,7 +55,8 @@ struct Input {
 };
 
 struct ServiceConfig {
-  std::string file;  // where it was loaded from
+  std::string file;           // where it was loaded from
+  std::string calendar_file;  // the bank-holidays.json it read (resolved path)
   std::string source = "urn:crp-adapter";
   std::shared_ptr<const ProtocolSet> protocols;
   std::vector<Input> inputs;
@@ -89,5 +90,18 @@ struct ServiceConfig {
 // are then absent from `kafka`.
 enum class Secrets { resolve, skip, offline };
 ServiceConfig load_service_config(const std::string& path, Secrets secrets = Secrets::skip);
+
+// A calendar division whose published bank holidays end less than a year after
+// `now`: later deadlines rest on provisional holidays from the statutory rules,
+// which miss any one-off holiday (docs/decisions/0039). `check-config` and `run`
+// warn about each, so the file is refreshed from GOV.UK in time.
+struct CalendarRunningOut {
+  std::string division;
+  std::chrono::sys_days published_until;
+  std::chrono::days days_left;  // negative once published_until has passed
+};
+std::vector<CalendarRunningOut> calendars_running_out(const ServiceConfig& config, Instant now);
+// One line for people: division, last published date, days left, what to do.
+std::string describe(const CalendarRunningOut& c, const std::string& calendar_file);
 
 }  // namespace crp
