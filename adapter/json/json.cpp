@@ -1,13 +1,14 @@
 #include "adapter/json/json.h"
 
-#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <unordered_set>
@@ -26,6 +27,8 @@ namespace {
 // Iterative: the reader keeps its own stack on the heap, so no input can
 // exhaust the thread's stack while being read; the depth limit below keeps
 // what it builds safe for the recursive code that walks a document later.
+// (Not kParseFullPrecisionFlag: RapidJSON 1.1's full-precision path passes 0
+// to clz for "0e308", undefined behaviour found by tests/fuzz/fuzz_json_limits.)
 constexpr unsigned kParseFlags =
     rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 
@@ -57,7 +60,11 @@ class Checked {
   bool Uint(unsigned i) { return inner_.Uint(i); }
   bool Int64(std::int64_t i) { return inner_.Int64(i); }
   bool Uint64(std::uint64_t i) { return inner_.Uint64(i); }
-  bool Double(double d) { return inner_.Double(d); }
+  bool Double(double d) {
+    // RapidJSON 1.1 reads 1e309 as "too big" but 3e308 as infinity, which its
+    // Writer then cannot write (the output stops there): refuse both alike.
+    return std::isfinite(d) ? inner_.Double(d) : refuse("number out of range");
+  }
   bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) {
     return inner_.RawNumber(s, n, copy);
   }
@@ -133,9 +140,17 @@ bool read(std::string_view text, Inner& inner, std::string& error, const Limits&
     error = "value larger than " + std::to_string(limits.max_bytes) + " bytes";
     return false;
   }
+  // RapidJSON's streams end at a NUL byte, so "{}\0<anything>" would read as
+  // "{}" and the rest pass unseen. No JSON text holds a raw NUL.
+  if (const void* nul = std::memchr(text.data(), 0, text.size())) {
+    error = located(text, static_cast<const char*>(nul) - text.data(), "NUL character");
+    return false;
+  }
   Checked<Inner> handler(inner, limits);
-  rapidjson::MemoryStream ms(text.data(), text.size());
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+  // A UTF-8 byte order mark is skipped, whole. (RapidJSON's own BOM skip takes
+  // each of its three bytes alone, so "\xBB0" read as 0.)
+  const std::size_t bom = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;
+  rapidjson::MemoryStream is(text.data() + bom, text.size() - bom);
   rapidjson::Reader reader;
   const rapidjson::ParseResult result = reader.Parse<kParseFlags>(is, handler);
   if (!result.IsError()) return true;
@@ -143,7 +158,7 @@ bool read(std::string_view text, Inner& inner, std::string& error, const Limits&
                        : result.Code() == rapidjson::kParseErrorStringInvalidEncoding
                            ? std::string("invalid UTF-8")
                            : std::string(rapidjson::GetParseError_En(result.Code()));
-  error = located(text, result.Offset(), reason);
+  error = located(text, bom + result.Offset(), reason);
   return false;
 }
 

@@ -56,4 +56,15 @@ for path in sorted(glob.glob(os.path.join(ROOT, "config/connectors/*.json"))):
     put("fuzz_debezium_mapping", open(path, "rb").read())
 for path in sorted(glob.glob(os.path.join(ROOT, "config/partners/*.json"))):
     put("fuzz_partner_loader", open(path, "rb").read())
+# json::parse's rules (fuzz_json_limits.cpp): the first byte picks the mode.
+for seed in (b'\x00{"a":[1,2,{"b":"c"}],"d":null}', b"\x00" + b"[" * 70 + b"]" * 70,
+             b'\x00{"a":1,"a":2}', b'\x00["\\u0000"]', b'\x00["\\udc00"]', b'\x00["\xc3\x28"]',
+             b'\x01\x08{"a":[1]}', b"\x01\x00[]", b"\x02caf\xc3\xa9", b"\x02\xed\xa0\x80",
+             b"\x02\xc0\xaf", b"\x03key", b"\x03\xff",
+             # What it found: a NUL ending the text early, infinity, imprecise doubles,
+             # a lone byte of a byte order mark skipped.
+             b'\x01\x08333\x00{"a"}', b"\x00 3e308", b"\x00 0e308", b"\x00-" + b"9" * 32,
+             b"\x01\x02\xbb0"):
+    put("fuzz_json_limits", seed)
+
 print("corpora written under", OUT, file=sys.stderr)

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Hostile input on a real broker (issue 16, docs/decisions/0035): a value
 nested 140,000 deep, a 15 MiB value, invalid UTF-8, a NUL and a lone
-surrogate in escapes, duplicate keys, a contacts map of 20,000 roles and
-numbers out of a double's range, interleaved in one partition with two valid
-challenges. Each hostile record is dead-lettered, unchanged, with its reason
+surrogate in escapes, a raw NUL byte before more JSON, duplicate keys, a
+contacts map of 20,000 roles and numbers out of a double's range,
+interleaved in one partition with two valid challenges. Each hostile record is dead-lettered, unchanged, with its reason
 in __connect.errors.exception.message; the challenge raised 60 days ago
 escalates through its overdue stages as soon as it is read (its deadlines
 have passed), exactly once each as `replay --until` says; the one after the
@@ -48,6 +48,8 @@ def hostile_records(now):
         ("H-CONTACTS", (base + ',"contacts":' + json.dumps(contacts, separators=(",", ":")) + "}").encode(),
          "/contacts"),
         ("H-NUMBER", (base + ',"exemplary":1e400}').encode(), "Number too big to be stored in double"),
+        ("H-INFINITY", (base + ',"exemplary":-3e308}').encode(), "number out of range"),
+        ("H-NUL-BYTE", (base + "}").encode() + b"\x00" + b'{"type":"challenge.closed"}', "NUL character"),
     ]
 
 

@@ -77,6 +77,26 @@ TEST(JsonLimits, InvalidUtf8IsRefused) {
   EXPECT_EQ(parse_error("{\"a\":\"\xC3\xA9\xF0\x9F\x98\x80\"}"), "accepted");  // é and an emoji
 }
 
+TEST(JsonLimits, ARawNulByteIsRefusedNotTakenAsTheEnd) {
+  // RapidJSON's stream ends at a NUL: without the check this read as {"a":1}.
+  const std::string text("{\"a\":1}\0{\"b\":2}", 15);
+  EXPECT_EQ(parse_error(text), "line 1 column 8: NUL character");
+  EXPECT_EQ(check_error(text), "line 1 column 8: NUL character");
+  EXPECT_TRUE(contains(parse_error(std::string("{\"a\":\"x\0y\"}", 11)), "NUL character"));
+}
+
+TEST(JsonLimits, OnlyAWholeByteOrderMarkIsSkipped) {
+  EXPECT_EQ(parse_error("\xEF\xBB\xBF{\"a\":1}"), "accepted");
+  // RapidJSON skipped any of the mark's bytes alone: these read as 0.
+  EXPECT_EQ(parse_error("\xBB"
+                        "0"),
+            "line 1 column 1: Invalid value.");
+  EXPECT_TRUE(contains(parse_error("\xEF"
+                                   "0"),
+                       "line 1 column 1"));
+  EXPECT_EQ(check_error("\xEF\xBB\xBF[1,]"), "line 1 column 7: Invalid value.");
+}
+
 TEST(JsonLimits, EscapesThatDecodeToBadTextAreRefused) {
   EXPECT_TRUE(contains(parse_error(R"({"a":"x\u0000y"})"), "NUL character in a string"));
   EXPECT_TRUE(contains(parse_error(R"({"a\u0000":1})"), "NUL character in a string"));
@@ -120,6 +140,10 @@ TEST(JsonLimits, SyntaxErrorsStillNameLineAndColumn) {
   EXPECT_TRUE(
       contains(parse_error("[1] [2]"), "The document root must not be followed by other values."));
   EXPECT_TRUE(contains(parse_error("1e999"), "Number too big to be stored in double."));
+  // Just over the largest double RapidJSON rounds to infinity, which no Writer can write.
+  EXPECT_EQ(parse_error(R"({"a":3e308})"), "line 1 column 6: number out of range");
+  EXPECT_EQ(parse_error(R"([-1.8e308])"), "line 1 column 2: number out of range");
+  EXPECT_EQ(parse_error(R"([1.7e308])"), "accepted");
 }
 
 TEST(JsonLimits, ConfigFilesAreCheckedToo) {
