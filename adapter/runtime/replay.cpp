@@ -18,7 +18,9 @@ namespace {
 // (so a test can feed "not JSON"); any other JSON value is serialised.
 bool to_record(const std::string& line, std::size_t number, Record& r, std::string& problem) {
   rapidjson::Document d;
-  if (!json::parse(line, d, problem) || !d.IsObject()) {
+  // A line wraps a whole record value (up to a topic's 16 MiB): the record
+  // limits apply to the value, in its connector, not to the line.
+  if (!json::parse(line, d, problem, json::kFileLimits) || !d.IsObject()) {
     if (problem.empty()) problem = "not a JSON object";
     return false;
   }

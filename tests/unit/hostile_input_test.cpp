@@ -250,5 +250,19 @@ TEST(HostileInput, ReplayDeadLettersDeepRecordsAndCarriesOn) {
   EXPECT_TRUE(contains(text, "challenge.stage_started")) << "the valid record after them";
 }
 
+// A replay line is a record with its envelope: a value over the record limit
+// is the connector's to refuse, as the service would, not a bad line.
+TEST(HostileInput, ReplayLeavesTheSizeLimitToTheConnector) {
+  const ServiceConfig config = load_service_config(kRoot + "/tests/connectors/service.json");
+  std::istringstream in(R"({"topic":"crp.commands","key":"K","value":"{\"summary\":\")" +
+                        std::string(2 * 1024 * 1024, 'x') + "\\\"}\"}\n");
+  std::ostringstream out, err;
+  const ReplayStats stats = replay(config, in, out, err, std::nullopt);
+  EXPECT_EQ(stats.dead_lettered, 1u);
+  EXPECT_TRUE(contains(out.str(), "crp.NotJson")) << err.str();
+  EXPECT_TRUE(contains(out.str(), "value is not JSON: value larger than 1048576 bytes"));
+  EXPECT_FALSE(contains(out.str(), "crp.InvalidRecord"));
+}
+
 }  // namespace
 }  // namespace crp
