@@ -21,7 +21,8 @@ TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 
 def event(kind, cid, **extra):
-    return {"type": kind, "event_id": f"{cid}-1", "occurred_at": "2027-01-04T09:00:00Z", "challenge_id": cid,
+    # An hour ago: the service refuses events dated more than a day after its wall clock.
+    return {"type": kind, "event_id": f"{cid}-1", "occurred_at": h.iso(time.time() - 3600), "challenge_id": cid,
             "case_id": "CASS-1", "protocol": "calderdale", **extra}
 
 
