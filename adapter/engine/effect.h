@@ -39,6 +39,7 @@ struct NotificationDecision {
 
 // What must be recorded on the child's file ("query, action, outcome").
 struct CaseNoteDecision {
+  bool opens_stage = false;  // the note that starts the stage (a case system's new step)
   std::string stage;
   std::string stage_label;
   std::string query;

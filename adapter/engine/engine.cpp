@@ -220,10 +220,12 @@ class Engine::Step {
     n.due_at = due;
     emit(std::move(n));
   }
-  void case_note(std::string query, std::string action, std::string outcome) {
+  void case_note(std::string query, std::string action, std::string outcome,
+                 bool opens_stage = false) {
     // Bradford: a concern about a CPC's practice "is not to be recorded on the child's file".
     if (!on_child_file()) return;
     CaseNoteDecision n;
+    n.opens_stage = opens_stage;
     n.stage = c_.stage;
     n.stage_label = c_.stage.empty() ? std::string() : current().label_for(c_.track);
     n.query = std::move(query);
@@ -370,7 +372,8 @@ class Engine::Step {
                   std::string(s.response_kind == ResponseKind::written_response ? "response"
                               : s.response_kind == ResponseKind::meeting_held   ? "meeting"
                                                                                 : "meeting date") +
-                  " from " + title(s.response_by));
+                  " from " + title(s.response_by),
+              /*opens_stage=*/true);
     for (const PartnerRoute& r : s.partners) {
       if (r.when == PartnerWhen::stage_started || c_.immediate_risk) {
         emit(PartnerDecision{r.route, "challenge.stage_started", id, label, c_.due_at});

@@ -35,7 +35,9 @@ StepChange step_change(const CaseNoteDecision& note, const Protocol& protocol, c
                         : c->outcome == "withdrawn" ? "Resolution withdrawn - close"
                                                     : "Resolution process exhausted - close"};
   }
-  return {"create", ""};
+  // A new step only for the note that starts the stage; responses, meetings
+  // and duties done are updates of the step already there.
+  return {note.opens_stage ? "create" : "update", ""};
 }
 
 void query_action_outcome(Writer& w, const CaseNoteDecision& note) {

@@ -120,17 +120,22 @@ def check_outputs(check, out):
 
     # Case notes in the source system's format.
     lcs_notes = notes[LCS_ID]
-    check(len(lcs_notes) == 4 and all(n["system"] == "lcs" and n["process_id"] == "CPCH-000452" and
+    # Start, response returned, escalation; Stage 2 start, meeting arranged, outcome.
+    check(len(lcs_notes) == 6 and all(n["system"] == "lcs" and n["process_id"] == "CPCH-000452" and
                                       n["person_id"] == "LCS-2207741" and
                                       {"note_type", "query", "action", "outcome"} <= set(n["case_note"])
                                       for n in lcs_notes),
-          f"4 LCS case notes (query, action, outcome) on the challenge's workflow: {lcs_notes}")
+          f"6 LCS case notes (query, action, outcome) on the challenge's workflow: {lcs_notes}")
     check(lcs_notes and lcs_notes[-1]["case_note"]["outcome"] == "Resolved at CP Challenge Stage 2",
           "the last LCS case note records the outcome")
     mos_steps = [(n["step"]["step_type"], n["step"]["action"], n["step"].get("next_action")) for n in notes[MOSAIC_ID]]
+    # A new step when a stage starts; responses and approvals update it.
     check(mos_steps == [("Informal Resolution", "create", None),
+                        ("Informal Resolution", "update", None),
                         ("Informal Resolution", "complete", "Formal Resolution Stage 1"),
                         ("Formal Resolution Stage 1", "create", None),
+                        ("Formal Resolution Stage 1", "update", None),
+                        ("Formal Resolution Stage 1", "update", None),
                         ("Formal Resolution Stage 1", "complete", "Resolution agreed - close")],
           f"Mosaic step updates: {mos_steps}")
     check(all(n["form"]["form_type"] == "Resolution Case Note" and n["workflow_id"] == "RES-770213"
