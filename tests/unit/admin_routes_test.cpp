@@ -138,7 +138,7 @@ TEST_F(RoutesTest, OverdueListHasOnlyOverdueChallenges) {
   EXPECT_EQ(get("/v1/challenges", "Bearer " + kToken).status, 400u);
 }
 
-TEST(Overdue, ClosedIsNeverOverdueAndADoneDutyDoesNotCount) {
+TEST(Overdue, ClosedIsNeverOverdueADoneOrSupersededDutyDoesNotCountAnUnmadeDecisionDoes) {
   Challenge c = challenge("X", "2027-03-01T17:00:00Z");
   const Instant now = at("2027-02-01T12:00:00Z");
   EXPECT_FALSE(is_overdue(c, now));
@@ -146,6 +146,18 @@ TEST(Overdue, ClosedIsNeverOverdueAndADoneDutyDoesNotCount) {
   EXPECT_TRUE(is_overdue(c, now));
   c.duties[0].done = true;
   EXPECT_FALSE(is_overdue(c, now));
+  // A duty whose stage was left is not owed any more.
+  c.duties[0].done = false;
+  c.duties[0].superseded = true;
+  EXPECT_FALSE(is_overdue(c, now));
+  // A decision not recorded by its date is drift.
+  c.decide_due_at = at("2027-01-31T17:00:00Z");
+  EXPECT_TRUE(is_overdue(c, now));
+  c.decide_due_at = at("2027-02-05T17:00:00Z");
+  EXPECT_FALSE(is_overdue(c, now));
+  c.decision_overdue = true;
+  EXPECT_TRUE(is_overdue(c, now));
+  c.decision_overdue = false;
   c.process_overdue = true;
   EXPECT_TRUE(is_overdue(c, now));
   c.phase = Phase::closed;

@@ -21,10 +21,12 @@ void instant(Writer& w, const char* key, const std::optional<Instant>& at) {
 
 bool is_overdue(const Challenge& c, Instant now) {
   if (c.closed()) return false;
-  if (c.response_overdue || c.process_overdue) return true;
+  if (c.response_overdue || c.process_overdue || c.decision_overdue) return true;
   if (c.due_at && *c.due_at < now) return true;
+  // A decision not recorded in time is drift too, as much as a late response.
+  if (c.decide_due_at && *c.decide_due_at < now) return true;
   for (const DutyState& d : c.duties) {
-    if (!d.done && (d.overdue || d.due < now)) return true;
+    if (!d.done && !d.superseded && (d.overdue || d.due < now)) return true;
   }
   return false;
 }
@@ -47,6 +49,8 @@ std::string challenge_json(const Challenge& c, std::int32_t partition, Instant n
   w.EndArray();
   w.Key("immediate_risk");
   w.Bool(c.immediate_risk);
+  w.Key("route");
+  w.String(c.route);
   w.Key("stage");
   w.String(c.stage);
   w.Key("phase");
@@ -61,6 +65,9 @@ std::string challenge_json(const Challenge& c, std::int32_t partition, Instant n
   w.Key("process_overdue");
   w.Bool(c.process_overdue);
   instant(w, "check_due_at", c.check_due_at);
+  instant(w, "decide_due_at", c.decide_due_at);
+  w.Key("decision_overdue");
+  w.Bool(c.decision_overdue);
   instant(w, "next_deadline", c.next_deadline());
   w.Key("overdue");
   w.Bool(is_overdue(c, now));
@@ -79,6 +86,8 @@ std::string challenge_json(const Challenge& c, std::int32_t partition, Instant n
     w.Bool(d.done);
     w.Key("overdue");
     w.Bool(d.overdue);
+    w.Key("superseded");
+    w.Bool(d.superseded);
     w.EndObject();
   }
   w.EndArray();
