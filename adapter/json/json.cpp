@@ -142,7 +142,8 @@ bool read(std::string_view text, Inner& inner, std::string& error, const Limits&
   }
   // RapidJSON's streams end at a NUL byte, so "{}\0<anything>" would read as
   // "{}" and the rest pass unseen. No JSON text holds a raw NUL.
-  if (const void* nul = std::memchr(text.data(), 0, text.size())) {
+  // (memchr wants a non-null pointer even for no bytes: an empty view may have none.)
+  if (const void* nul = text.empty() ? nullptr : std::memchr(text.data(), 0, text.size())) {
     error = located(text, static_cast<const char*>(nul) - text.data(), "NUL character");
     return false;
   }
