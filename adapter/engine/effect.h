@@ -12,7 +12,7 @@
 
 namespace crp {
 
-// A lifecycle event for crp.escalations (SPEC "Outbound").
+// A lifecycle event for crp.escalations (schemas/outbound/escalation.schema.json).
 struct LifecycleEvent {
   std::string type;  // challenge.stage_started, challenge.response_overdue, ...
   std::string stage;

@@ -20,7 +20,7 @@ void field(Writer& w, const char* k, const std::string& v) {
   w.String(v);
 }
 
-// Common fields of every escalation value (SPEC: challenge_id, case_id,
+// Common fields of every escalation value (challenge_id, case_id,
 // protocol, occurred_at), then the type's own.
 std::string lifecycle_value(const Effect& e, const LifecycleEvent& ev, Instant occurred_at) {
   rapidjson::StringBuffer b;

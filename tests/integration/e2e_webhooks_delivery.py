@@ -109,7 +109,7 @@ def main():
                                    main_rx.received("/ok", accepted_only=True)), 60, "engine delivery", adapter),
               "the engine's partner decision (challenge.raised at stage 5) was delivered to ok")
 
-        # Replay prints the same call (SPEC: webhook:<partner-id> lines), body for body.
+        # Replay prints the same call (webhook:<partner-id> lines), body for body.
         lines = run_replay(args.adapter, config, [{"topic": INPUT, "key": "E2E-W-raised", "value": raised}], None,
                            work)
         replayed = [l["value"] for l in lines if l["topic"] == "webhook:ok"]

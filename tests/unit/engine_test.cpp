@@ -14,7 +14,7 @@ using testing::example_config;
 using testing::only;
 
 TEST(Engine, RaisingStartsTheStageWithItsDeadlineDutiesAndNotifications) {
-  // SPEC: Rotherham Stage 1 raised Thu 2026-12-17 -> response due 2027-01-05T17:00:00Z.
+  // Rotherham Stage 1 raised Thu 2026-12-17 -> response due 2027-01-05T17:00:00Z.
   Engine engine(example_config().protocols);
   Effects out;
   engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"),
