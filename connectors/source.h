@@ -23,19 +23,21 @@ struct SourceResult {
   // A constructor rather than an aggregate: connectors write {event, error, dropped}.
   SourceResult(std::optional<InboundEvent> e = std::nullopt, EventError err = {}, bool drop = false,
                std::optional<Instant> at = std::nullopt)
-      : event(std::move(e)), error(std::move(err)), dropped(drop), occurred_at(at) {}
+      : event(std::move(e)),
+        error(std::move(err)),
+        dropped(drop),
+        occurred_at(at      ? at
+                    : event ? std::optional<Instant>(event->occurred_at)
+                            : std::nullopt) {}
 
   std::optional<InboundEvent> event;
   EventError error;  // set when !event && !dropped
   bool dropped = false;
   // When the record says it happened, if the connector read that far (also for
-  // drops and errors): see SourceConnector::reads_state.
+  // drops and errors; always, with an event): see SourceConnector::reads_state.
   std::optional<Instant> occurred_at;
 
-  static SourceResult ok(InboundEvent e) {
-    Instant at = e.occurred_at;
-    return {std::move(e), {}, false, at};
-  }
+  static SourceResult ok(InboundEvent e) { return {std::move(e)}; }
   static SourceResult drop() { return {std::nullopt, {}, true}; }
   static SourceResult fail(std::string error_class, std::string message) {
     return {std::nullopt, {std::move(error_class), std::move(message)}, false};

@@ -33,8 +33,7 @@ std::string join_titles(const Protocol& p, const std::vector<std::string>& roles
   std::string out;
   for (const auto& r : roles) {
     if (!out.empty()) out += ", ";
-    auto it = p.roles.find(r);
-    out += it == p.roles.end() ? r : it->second;
+    out += p.role_title(r);
   }
   return out;
 }
@@ -167,10 +166,6 @@ class Engine::Step {
   }
   const std::string& decider(const Stage& s) const {
     return s.decided_by.empty() ? chair() : s.decided_by;
-  }
-  const std::string& title(const std::string& role) const {
-    auto it = p_.roles.find(role);
-    return it == p_.roles.end() ? role : it->second;
   }
   std::string date_text(Instant t) const { return rt_.calendar->local_date_text(t); }
   // The decider's clock: "a challenge can stall for months" is never silent.
@@ -372,7 +367,7 @@ class Engine::Step {
                   std::string(s.response_kind == ResponseKind::written_response ? "response"
                               : s.response_kind == ResponseKind::meeting_held   ? "meeting"
                                                                                 : "meeting date") +
-                  " from " + title(s.response_by),
+                  " from " + p_.role_title(s.response_by),
               /*opens_stage=*/true);
     for (const PartnerRoute& r : s.partners) {
       if (r.when == PartnerWhen::stage_started || c_.immediate_risk) {
@@ -497,9 +492,10 @@ class Engine::Step {
       reject("crp.InvalidTransition",
              std::string("a response is not awaited (phase ") + to_string(c_.phase) + ")");
     }
-    case_note(query_text(),
-              "Response to " + s.label_for(c_.track) + " received from " + title(s.response_by),
-              "Date returned: " + date_text(e.occurred_at));
+    case_note(
+        query_text(),
+        "Response to " + s.label_for(c_.track) + " received from " + p_.role_title(s.response_by),
+        "Date returned: " + date_text(e.occurred_at));
     if (!s.approval_by.empty() && e.approved_by != s.approval_by) {
       c_.phase = Phase::awaiting_approval;  // the timer runs on until approval
       return;
@@ -522,7 +518,7 @@ class Engine::Step {
       reject("crp.InvalidTransition", "stage '" + s.id + "' needs approval by " + s.approval_by);
     }
     case_note(query_text(), "Response to " + s.label_for(c_.track) + " approved",
-              "Approved by " + title(s.approval_by) + " on " + date_text(e.occurred_at));
+              "Approved by " + p_.role_title(s.approval_by) + " on " + date_text(e.occurred_at));
     under_review(s, e.occurred_at);
   }
 
@@ -558,7 +554,7 @@ class Engine::Step {
     start_decision_clock(s, e.occurred_at);
     add_duties(s, s.duties, DutyFrom::meeting_held, e.occurred_at);
     case_note(query_text(), s.label_for(c_.track) + " meeting held on " + date_text(e.occurred_at),
-              "Awaiting the decision of " + title(decider(s)));
+              "Awaiting the decision of " + p_.role_title(decider(s)));
   }
 
   void response_rejected(const InboundEvent& e) {

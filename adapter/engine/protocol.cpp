@@ -23,6 +23,11 @@ int Protocol::stage_index(const std::string& id) const {
   return -1;
 }
 
+const std::string& Protocol::role_title(const std::string& role) const {
+  auto it = roles.find(role);
+  return it == roles.end() ? role : it->second;
+}
+
 bool Protocol::has_track(const std::string& track) const {
   return std::find(tracks.begin(), tracks.end(), track) != tracks.end();
 }

@@ -147,6 +147,8 @@ struct Protocol {
   const Stage* stage(const std::string& id) const;
   int stage_index(const std::string& id) const;  // -1 when absent
   bool has_track(const std::string& track) const;
+  // The title people read for a role key (the key itself when undeclared).
+  const std::string& role_title(const std::string& role) const;
   bool may_start_at(const std::string& stage, bool immediate_risk) const;
   // nullptr for the main route ("") and for an unknown id.
   const Route* route(const std::string& id) const;

@@ -24,7 +24,7 @@ void Processor::apply(const Record& in, const std::optional<Instant>& wall,
     return;
   }
   connectors::SourceResult mapped = input->source->map(in, engine_);
-  if (mapped.occurred_at && from_the_future(in, *mapped.occurred_at, wall, out)) return;
+  if (mapped.occurred_at && impossible_date(in, *mapped.occurred_at, wall, out)) return;
   if (!wall && input->source->reads_state() && mapped.occurred_at && *mapped.occurred_at > clock_) {
     // A deadline passed before this record (e.g. an automatic escalation) may
     // change what it means: "Stage 2 recorded" is nothing new once the timer
@@ -39,8 +39,7 @@ void Processor::apply(const Record& in, const std::optional<Instant>& wall,
                    wall.value_or(clock_)});
     return;
   }
-  std::optional<InboundEvent>& event = mapped.event;
-  if (from_the_future(in, event->occurred_at, wall, out)) return;
+  std::optional<InboundEvent>& event = mapped.event;  // its occurred_at was checked above
   if (!wall && event->occurred_at > clock_) {
     advance_to(event->occurred_at - std::chrono::milliseconds(1), out);
     clock_ = event->occurred_at;
@@ -50,7 +49,7 @@ void Processor::apply(const Record& in, const std::optional<Instant>& wall,
   emit(effects_, &in, out);
 }
 
-bool Processor::from_the_future(const Record& in, Instant at, const std::optional<Instant>& wall,
+bool Processor::impossible_date(const Record& in, Instant at, const std::optional<Instant>& wall,
                                 std::vector<Output>& out) {
   if (!in_service_years(at)) {
     out.push_back(

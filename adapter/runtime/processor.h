@@ -47,9 +47,9 @@ class Processor {
   const ServiceConfig& config_;
   Engine& engine_;
   OutputRouter router_;
-  // True (and dead-letters the record) when `at` is further ahead of the
-  // clock than a case system's clock skew can explain.
-  bool from_the_future(const Record& in, Instant at, const std::optional<Instant>& wall,
+  // True (and dead-letters the record) when `at` is outside 2000-2100 or
+  // further ahead of the clock than a case system's clock skew can explain.
+  bool impossible_date(const Record& in, Instant at, const std::optional<Instant>& wall,
                        std::vector<Output>& out);
 
   Instant clock_{};

@@ -69,8 +69,7 @@ void map(const Effect& effect, const NotificationDecision& n, const ServiceConfi
         w.String(on_file ? effect.case_id : "not recorded on the child's file");
     w.Key("protocol"), w.String(rt ? rt->protocol.title : effect.protocol);
     w.Key("stage_label"), w.String(n.stage_label);
-    w.Key("recipient_role"),
-        w.String(rt && rt->protocol.roles.count(role) ? rt->protocol.roles.at(role) : role);
+    w.Key("recipient_role"), w.String(rt ? rt->protocol.role_title(role) : role);
     w.Key("copy"), w.String(copy ? "yes" : "no");
     w.Key("reason"), w.String(n.reason);
     w.Key("due_date"), w.String(n.due_at && rt ? rt->calendar->local_date_text(*n.due_at) : "");
