@@ -1,7 +1,7 @@
 // Secrets (Kafka credentials, partner signing keys, the admin token, API
 // keys): read from a file by default, or from an environment variable when a
 // deployment cannot mount files; held in a buffer that is wiped with
-// OPENSSL_cleanse when it is no longer needed (docs/decisions/0042).
+// OPENSSL_cleanse when it is no longer needed (docs/decisions/0043).
 #pragma once
 
 #include <rapidjson/document.h>

@@ -1,4 +1,4 @@
-// The secret helper (docs/decisions/0042): reads from a file or a variable,
+// The secret helper (docs/decisions/0043): reads from a file or a variable,
 // trims, refuses empty/oversized/unreadable sources without quoting the value,
 // and wipes its buffer when it is destroyed or moved from.
 #include "adapter/runtime/secret.h"
