@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapter/calendar/working_calendar.h"
+#include "adapter/engine/protocol_report.h"
 
 namespace crp {
 
@@ -139,6 +140,7 @@ struct Protocol {
   std::vector<Stage> stages;
   std::vector<Route> routes;         // besides the main route
   ImmediateRiskRule immediate_risk;  // alert only, at any stage
+  ProtocolReport report;             // what the board report monitors (`report`)
   // How long a decider has after a response or meeting before
   // challenge.decision_overdue (a product default: the documents give none).
   Deadline decide_within{5, DeadlineUnit::working_days};

@@ -278,6 +278,7 @@ Protocol load_protocol(const rapidjson::Value& doc, const std::string& file) {
     }
   }
   p.immediate_risk = immediate_risk(doc);
+  p.report = load_protocol_report(doc, p.stages, file);
   if (doc.HasMember("decide_within")) p.decide_within = deadline(doc["decide_within"]);
   // One switch for every calendar-day and week deadline of the protocol.
   if (doc.HasMember("roll_to_working_day") && !doc["roll_to_working_day"].GetBool()) {
