@@ -18,6 +18,16 @@ constexpr char kTagV2 = '\x02';
 constexpr char kTagV3 = '\x03';
 constexpr std::uint64_t kMaxCount = 1u << 24;  // more items than bytes is corrupt anyway
 
+// Every instant in a state record lies within this range: events are dated
+// 2000-2100 (decision 0040) and deadlines follow them by at most years; an
+// unset instant is the epoch. Anything outside is a damaged record, refused
+// here before date arithmetic (calendars, year_month_day) could overflow on it.
+constexpr std::int64_t kEarliestMs = -2208988800000;  // 1900-01-01T00:00:00Z
+constexpr std::int64_t kLatestMs = 10413792000000;    // 2300-01-01T00:00:00Z
+// seq counts a challenge's outputs (their ids): near 2^63 it is damage, and
+// incrementing it must never wrap round to reuse an id.
+constexpr std::uint64_t kMaxSeq = static_cast<std::uint64_t>(INT64_MAX);
+
 enum Flag : std::uint8_t {
   kImmediateRisk = 1 << 0,
   kResponseOverdue = 1 << 1,
@@ -29,6 +39,10 @@ enum Flag : std::uint8_t {
 };
 enum DutyFlag : std::uint8_t { kDone = 1 << 0, kOverdue = 1 << 1, kSuperseded = 1 << 2 };
 enum V3Flag : std::uint8_t { kHasDecideDue = 1 << 0, kDecisionOverdue = 1 << 1 };
+// Bits no writer sets: a record with one is damaged.
+constexpr std::uint8_t kUnknownFlags = 1 << 7;
+constexpr std::uint8_t kUnknownDutyFlags = static_cast<std::uint8_t>(~0u << 3);
+constexpr std::uint8_t kUnknownV3Flags = static_cast<std::uint8_t>(~0u << 2);
 
 std::uint64_t zigzag(std::int64_t v) {
   return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
@@ -96,6 +110,8 @@ class Reader {
     std::uint64_t v = 0;
     for (int shift = 0; shift < 64 && ok(); shift += 7) {
       const std::uint8_t b = byte();
+      // The tenth byte holds bit 63 only: more would be silently dropped.
+      if (shift == 63 && (b & 0x7e) != 0) break;
       v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
       if (!(b & 0x80)) return v;
     }
@@ -108,7 +124,14 @@ class Reader {
     return ok() ? n : 0;
   }
   Instant time() {
-    return Instant(std::chrono::milliseconds(wrapping_add(base_, unzigzag(varint()))));
+    const std::int64_t t = wrapping_add(base_, unzigzag(varint()));
+    if (t < kEarliestMs || t > kLatestMs) fail("instant out of range (1900-2300)");
+    return ok() ? Instant(std::chrono::milliseconds(t)) : Instant{};
+  }
+  std::uint8_t flags(std::uint8_t unknown) {
+    const std::uint8_t f = byte();
+    if (f & unknown) fail("unknown flag bits");
+    return f;
   }
   void set_base(Instant base) { base_ = ms(base); }
   std::string str() {
@@ -211,7 +234,7 @@ std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& e
   const std::uint8_t phase = r.byte();
   if (phase > static_cast<std::uint8_t>(Phase::closed)) r.fail("unknown phase");
   c.phase = static_cast<Phase>(phase);
-  const std::uint8_t flags = r.byte();
+  const std::uint8_t flags = r.flags(kUnknownFlags);
   c.immediate_risk = flags & kImmediateRisk;
   c.response_overdue = flags & kResponseOverdue;
   c.process_overdue = flags & kProcessOverdue;
@@ -225,7 +248,7 @@ std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& e
     d.stage = r.str();
     d.id = r.str();
     d.due = r.time();
-    const std::uint8_t f = r.byte();
+    const std::uint8_t f = r.flags(kUnknownDutyFlags);
     d.done = f & kDone;
     d.overdue = f & kOverdue;
     d.superseded = f & kSuperseded;
@@ -233,6 +256,7 @@ std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& e
   c.outcome = r.str();
   c.last_event_at = r.time();
   c.seq = r.varint();
+  if (c.seq > kMaxSeq) r.fail("seq out of range");
   c.seen_event_ids = r.strings();
   c.history.resize(r.count());
   for (auto& h : c.history) {
@@ -242,7 +266,7 @@ std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& e
   }
   if (v3) {
     c.route = r.str();
-    const std::uint8_t f = r.byte();
+    const std::uint8_t f = r.flags(kUnknownV3Flags);
     c.decision_overdue = f & kDecisionOverdue;
     if (f & kHasDecideDue) c.decide_due_at = r.time();
   }

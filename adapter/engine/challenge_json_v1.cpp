@@ -8,6 +8,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdint>
+
 #include "adapter/json/json.h"
 
 namespace crp {
@@ -33,6 +35,16 @@ void strings(Writer& w, const char* k, const std::vector<std::string>& v) {
   w.EndArray();
 }
 
+// The same ranges as version 2 (challenge_codec.cpp): an instant 1900-2300,
+// seq below 2^63. A value of the wrong type or out of range is a damaged
+// record: the first one found is kept and the decode fails, never read as 0.
+constexpr std::int64_t kEarliestMs = -2208988800000;  // 1900-01-01T00:00:00Z
+constexpr std::int64_t kLatestMs = 10413792000000;    // 2300-01-01T00:00:00Z
+thread_local std::string* damage = nullptr;           // the decode's error, while it runs
+void damaged(const char* k, const char* why) {
+  if (damage && damage->empty()) *damage = std::string("field ") + k + " " + why;
+}
+
 std::string s(const rapidjson::Value& o, const char* k) {
   auto it = o.FindMember(k);
   return it != o.MemberEnd() && it->value.IsString() ? std::string(it->value.GetString())
@@ -40,8 +52,17 @@ std::string s(const rapidjson::Value& o, const char* k) {
 }
 Instant t(const rapidjson::Value& o, const char* k) {
   auto it = o.FindMember(k);
-  return Instant(std::chrono::milliseconds(
-      it != o.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0));
+  if (it == o.MemberEnd()) return Instant{};  // older records lack some: the epoch, as before
+  if (!it->value.IsInt64()) {
+    damaged(k, "is not an integer of milliseconds");
+    return Instant{};
+  }
+  const std::int64_t ms = it->value.GetInt64();
+  if (ms < kEarliestMs || ms > kLatestMs) {
+    damaged(k, "is out of range (1900-2300)");
+    return Instant{};
+  }
+  return Instant(std::chrono::milliseconds(ms));
 }
 std::optional<Instant> opt(const rapidjson::Value& o, const char* k) {
   if (!o.HasMember(k)) return std::nullopt;
@@ -125,11 +146,18 @@ std::string encode_challenge_json_v1(const Challenge& c) {
 
 std::optional<Challenge> decode_challenge_json_v1(std::string_view bytes, std::string& error) {
   rapidjson::Document d;
-  if (!json::parse(bytes, d, error)) return std::nullopt;
+  // State is the service's own output: the built-in record limits, whatever
+  // an operator set for inputs.
+  if (!json::parse(bytes, d, error, json::kRecordLimits)) return std::nullopt;
   if (!d.IsObject() || !d.HasMember("v") || !d["v"].IsInt() || d["v"].GetInt() != kVersion) {
     error = "not a version " + std::to_string(kVersion) + " challenge state record";
     return std::nullopt;
   }
+  std::string problem;
+  damage = &problem;
+  struct Reset {
+    ~Reset() { damage = nullptr; }
+  } reset;
   Challenge c;
   c.id = s(d, "id");
   c.case_id = s(d, "case_id");
@@ -170,12 +198,21 @@ std::optional<Challenge> decode_challenge_json_v1(std::string_view bytes, std::s
   c.outcome = s(d, "outcome");
   c.opened_at = t(d, "opened_at");
   c.last_event_at = t(d, "last_event_at");
-  c.seq = d.HasMember("seq") && d["seq"].IsUint64() ? d["seq"].GetUint64() : 0;
+  if (d.HasMember("seq")) {
+    if (d["seq"].IsUint64() && d["seq"].GetUint64() <= static_cast<std::uint64_t>(INT64_MAX))
+      c.seq = d["seq"].GetUint64();
+    else
+      damaged("seq", "is not an integer from 0 to 2^63-1");
+  }
   c.seen_event_ids = list(d, "seen");
   if (d.HasMember("history") && d["history"].IsArray()) {
     for (const auto& x : d["history"].GetArray()) {
       if (x.IsObject()) c.history.push_back(HistoryEntry{t(x, "at"), s(x, "event"), s(x, "stage")});
     }
+  }
+  if (!problem.empty()) {
+    error = "version 1 challenge state record: " + problem;
+    return std::nullopt;
   }
   return c;
 }

@@ -144,17 +144,105 @@ TEST(ChallengeCodec, RefusesEveryTruncation) {
   EXPECT_NE(error.find("phase"), std::string::npos) << error;
 }
 
-// Times are stored relative to opened_at; any pair of instants, however far
-// apart, comes back exactly (no signed overflow: the ASan+UBSan run checks).
-TEST(ChallengeCodec, ExtremeTimesRoundTrip) {
+// Times are stored relative to opened_at with wrapping arithmetic, so even
+// the extreme instants a damaged record can hold decode without signed
+// overflow (the ASan+UBSan run checks); they are then refused as out of range
+// rather than handed to date arithmetic.
+TEST(ChallengeCodec, ExtremeTimesAreRefusedWithoutOverflow) {
   Challenge c = every_field();
   c.opened_at = Instant(std::chrono::milliseconds(std::numeric_limits<std::int64_t>::min()));
   c.stage_started_at = Instant(std::chrono::milliseconds(std::numeric_limits<std::int64_t>::max()));
   std::string error;
-  auto back = decode_challenge(encode_challenge(c), error);
-  ASSERT_TRUE(back) << error;
-  EXPECT_EQ(back->opened_at, c.opened_at);
-  EXPECT_EQ(back->stage_started_at, c.stage_started_at);
+  EXPECT_FALSE(decode_challenge(encode_challenge(c), error));
+  EXPECT_NE(error.find("instant out of range (1900-2300)"), std::string::npos) << error;
+}
+
+// Every integer a version 2/3 record holds is range-checked: an instant
+// outside 1900-2300, a seq of 2^63 or more, a varint longer than 64 bits and
+// a flag bit no writer sets each give an error naming the fault.
+TEST(ChallengeCodec, RefusesOutOfRangeIntegers) {
+  std::string error;
+  Challenge c = every_field();
+  c.due_at = testing::at("2300-01-01T00:00:00.001Z");
+  EXPECT_FALSE(decode_challenge(encode_challenge(c), error));
+  EXPECT_NE(error.find("instant out of range"), std::string::npos) << error;
+  c.due_at = testing::at("2299-12-31T23:59:59Z");  // the edge is inside
+  EXPECT_TRUE(decode_challenge(encode_challenge(c), error)) << error;
+
+  c = every_field();
+  c.duties[0].due = Instant(std::chrono::milliseconds(-2208988800001));  // 1899-12-31T23:59:59.999
+  EXPECT_FALSE(decode_challenge(encode_challenge(c), error));
+  EXPECT_NE(error.find("instant out of range"), std::string::npos) << error;
+
+  c = every_field();
+  c.seq = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) + 1;
+  EXPECT_FALSE(decode_challenge(encode_challenge(c), error));
+  EXPECT_NE(error.find("seq out of range"), std::string::npos) << error;
+  c.seq = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  EXPECT_TRUE(decode_challenge(encode_challenge(c), error)) << error;
+
+  // opened_at as an 11-byte varint: more than 64 bits.
+  std::string overlong = "\x03";
+  overlong += std::string(10, '\xff');
+  overlong += '\x01';
+  EXPECT_FALSE(decode_challenge(overlong, error));
+  EXPECT_NE(error.find("malformed varint"), std::string::npos) << error;
+  // A tenth byte with more than bit 63 would lose bits: refused too.
+  std::string lossy = "\x03";
+  lossy += std::string(9, '\xff');
+  lossy += '\x02';
+  EXPECT_FALSE(decode_challenge(lossy, error));
+  EXPECT_NE(error.find("malformed varint"), std::string::npos) << error;
+
+  // The challenge flags byte: find it as the one byte immediate_risk changes.
+  Challenge quiet = every_field();
+  quiet.immediate_risk = false;
+  const std::string bytes = encode_challenge(every_field());
+  const std::string other = encode_challenge(quiet);
+  ASSERT_EQ(bytes.size(), other.size());
+  std::string unknown_flag = bytes;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] != other[i]) unknown_flag[i] = static_cast<char>(bytes[i] | 0x80);
+  }
+  ASSERT_NE(unknown_flag, bytes);
+  EXPECT_FALSE(decode_challenge(unknown_flag, error));
+  EXPECT_NE(error.find("unknown flag bits"), std::string::npos) << error;
+}
+
+// Version 1 (JSON): a number of the wrong type or range is refused naming the
+// field, never read as 0 (it used to be: a due date of 0 is an overdue 1970).
+TEST(ChallengeCodec, RefusesOutOfRangeVersion1Numbers) {
+  const std::string v1 = every_field_json_v1();
+  const std::string due = "\"due_at\":" + ms("2027-01-08T17:00:00Z");
+  ASSERT_NE(v1.find(due), std::string::npos);
+  struct Case {
+    std::string replace, with, error;
+  };
+  const Case cases[] = {
+      {due, "\"due_at\":1000000000000000000", "field due_at is out of range (1900-2300)"},
+      {due, "\"due_at\":9223372036854775808", "field due_at is not an integer of milliseconds"},
+      {due, "\"due_at\":1.5", "field due_at is not an integer of milliseconds"},
+      {due, "\"due_at\":\"soon\"", "field due_at is not an integer of milliseconds"},
+      {"\"seq\":17", "\"seq\":-1", "field seq is not an integer from 0 to 2^63-1"},
+      {"\"seq\":17", "\"seq\":9223372036854775808", "field seq is not an integer from 0 to 2^63-1"},
+      {"\"seq\":17", "\"seq\":1e300", "field seq is not an integer from 0 to 2^63-1"},
+  };
+  for (const Case& k : cases) {
+    std::string bad = v1;
+    bad.replace(bad.find(k.replace), k.replace.size(), k.with);
+    std::string error;
+    EXPECT_FALSE(decode_challenge(bad, error)) << k.with;
+    EXPECT_EQ(error, "version 1 challenge state record: " + k.error) << k.with;
+  }
+  // A nested time (a duty's due) is checked the same way.
+  std::string bad = v1;
+  const std::string duty_due = "\"due\":" + ms("2027-01-05T17:00:00Z");
+  bad.replace(bad.find(duty_due), duty_due.size(), "\"due\":-9000000000000000");
+  std::string error;
+  EXPECT_FALSE(decode_challenge(bad, error));
+  EXPECT_EQ(error, "version 1 challenge state record: field due is out of range (1900-2300)");
+  // And the unchanged record still decodes after a refused one (no state left behind).
+  EXPECT_TRUE(decode_challenge(v1, error)) << error;
 }
 
 TEST(ChallengeCodec, RejectsOtherBytes) {
