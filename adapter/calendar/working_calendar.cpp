@@ -25,6 +25,8 @@
 #include <utility>
 #include <vector>
 
+#include "adapter/json/json.h"
+
 namespace crp {
 namespace {
 
@@ -297,9 +299,16 @@ WorkingCalendar::WorkingCalendar(std::string_view bank_holidays_json, const std:
   }
   if (zone_ == nullptr) throw std::invalid_argument("unknown time zone '" + time_zone + "'");
 
-  if (bank_holidays_json.find('\0') != std::string_view::npos) {
-    fail("file is not valid JSON: it contains a NUL byte");
+  // First the limits every file read has (json::kFileLimits: size, depth,
+  // UTF-8, NUL, duplicate keys; docs/decisions/0035): the handler below is
+  // recursive, and only a depth this check has bounded keeps it off the end
+  // of the stack.
+  std::string problem;
+  if (!json::check(bank_holidays_json, problem, json::kFileLimits)) {
+    fail("file is not valid JSON: " + problem);
   }
+  // A whole byte order mark, as json::check skips it.
+  if (bank_holidays_json.starts_with("\xEF\xBB\xBF")) bank_holidays_json.remove_prefix(3);
   // In-situ parsing needs a mutable, NUL-terminated copy.
   std::string buffer(bank_holidays_json);
   rapidjson::InsituStringStream stream(buffer.data());
