@@ -6,6 +6,7 @@
 #include "adapter/engine/protocol_loader.h"
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
+#include "adapter/runtime/secret.h"
 
 namespace crp {
 namespace {
@@ -206,12 +207,10 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
           secret.pop_back();
         c.kafka[key] = secret;
       } else {
-        const char* value = std::getenv(m->value["env"].GetString());
-        if (!value)
-          throw ConfigError(
-              path, at,
-              std::string("environment variable ") + m->value["env"].GetString() + " is not set");
-        c.kafka[key] = value;
+        // librdkafka builds clients from this map at every rebalance, so the
+        // value stays here; the read buffer is wiped (docs/decisions/0043).
+        const Secret secret = read_secret(SecretSource::from_json(m->value, base), path, at);
+        c.kafka[key] = secret.str();
       }
     }
   }

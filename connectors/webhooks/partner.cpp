@@ -7,6 +7,7 @@
 
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
+#include "adapter/runtime/secret.h"
 #include "connectors/webhooks/signature.h"
 
 namespace crp::webhooks {
@@ -18,14 +19,6 @@ using std::chrono::milliseconds;
 std::string resolve(const std::filesystem::path& base, const std::string& p) {
   std::filesystem::path path(p);
   return (path.is_absolute() ? path : base / path).lexically_normal().string();
-}
-
-std::string trim(std::string s) {
-  auto space = [](unsigned char c) { return std::isspace(c) != 0; };
-  while (!s.empty() && space(static_cast<unsigned char>(s.back()))) s.pop_back();
-  std::size_t start = 0;
-  while (start < s.size() && space(static_cast<unsigned char>(s[start]))) ++start;
-  return s.substr(start);
 }
 
 bool is_loopback(const std::string& host) {
@@ -40,28 +33,14 @@ std::set<std::string> names(const rapidjson::Value& o, const char* key) {
   return out;
 }
 
-// A secret reference -> raw key. Errors name the variable or file, never the value.
-std::string read_secret(const rapidjson::Value& ref, const std::filesystem::path& base,
-                        const std::string& file, const std::string& at) {
-  std::string text;
-  std::string where;
-  if (ref.HasMember("env")) {
-    const std::string name = ref["env"].GetString();
-    where = "environment variable " + name;
-    const char* value = std::getenv(name.c_str());
-    if (!value) throw ConfigError(file, at, where + " is not set");
-    text = value;
-  } else {
-    const std::string path = resolve(base, ref["file"].GetString());
-    where = "secret file " + path;
-    try {
-      text = json::read_file(path);
-    } catch (const ConfigError& e) {
-      throw ConfigError(file, at, where + ": " + e.reason());
-    }
-  }
-  text = trim(std::move(text));
-  if (!text.starts_with("whsec_"))
+// A secret reference -> raw key. Errors name the variable or file, never the
+// value; the whsec_ text is wiped by its Secret, a refused key here.
+std::string read_signing_key(const rapidjson::Value& ref, const std::filesystem::path& base,
+                             const std::string& file, const std::string& at) {
+  const SecretSource source = SecretSource::from_json(ref, base);
+  const std::string where = source.describe();
+  const Secret text = read_secret(source, file, at);
+  if (!text.view().starts_with("whsec_"))
     throw ConfigError(file, at, where + " does not hold a whsec_<base64> secret");
   auto key = decode_secret(text);
   if (!key) throw ConfigError(file, at, where + " is not valid base64 after whsec_");
@@ -172,7 +151,8 @@ Partner load_partner_file(const std::string& path, bool resolve_secrets) {
 
   const auto& secrets = doc["secrets"];
   for (rapidjson::SizeType i = 0; resolve_secrets && i < secrets.Size(); ++i) {
-    p.secrets.push_back(read_secret(secrets[i], base, path, json::pointer_append("/secrets", i)));
+    p.secrets.push_back(
+        read_signing_key(secrets[i], base, path, json::pointer_append("/secrets", i)));
   }
 
   const auto& s = doc["subscription"];

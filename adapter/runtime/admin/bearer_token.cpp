@@ -3,30 +3,22 @@
 #include <openssl/crypto.h>
 
 #include <cctype>
-#include <fstream>
-#include <sstream>
 
 #include "adapter/json/json.h"
 
 namespace crp::admin {
 
 BearerToken BearerToken::from_file(const std::string& token_file, const std::string& config_file) {
-  std::ifstream in(token_file, std::ios::binary);
-  if (!in) {
-    throw json::ConfigError(config_file, "/admin/token_file",
-                            "cannot read the admin token file " + token_file);
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string token = text.str();
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-  if (token.size() < 16 || token.find_first_of(" \t\r\n") != std::string::npos) {
+  Secret token = read_secret(SecretSource::file(token_file), config_file, "/admin/token_file");
+  if (token.size() < 16 || token.view().find_first_of(" \t\r\n") != std::string_view::npos) {
     // Never echo the token itself, not even a bad one.
     throw json::ConfigError(config_file, "/admin/token_file",
                             "the admin token in " + token_file +
                                 " must be one line of at least 16 characters without spaces");
   }
-  return BearerToken(std::move(token));
+  BearerToken out;
+  out.token_ = std::move(token);
+  return out;
 }
 
 bool BearerToken::accepts(std::string_view header) const {
@@ -39,7 +31,7 @@ bool BearerToken::accepts(std::string_view header) const {
       return false;
   }
   // The length is no secret (it is compared above); the bytes are.
-  return CRYPTO_memcmp(header.data() + scheme.size(), token_.data(), token_.size()) == 0;
+  return CRYPTO_memcmp(header.data() + scheme.size(), token_.view().data(), token_.size()) == 0;
 }
 
 }  // namespace crp::admin

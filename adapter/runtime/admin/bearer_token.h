@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "adapter/runtime/secret.h"
+
 namespace crp::admin {
 
 class BearerToken {
@@ -13,7 +15,8 @@ class BearerToken {
   BearerToken() = default;  // none configured: every request is refused
   explicit BearerToken(std::string token) : token_(std::move(token)) {}
 
-  // The file's content without its trailing newline. Throws
+  // The file's content without surrounding whitespace, read by read_secret
+  // and wiped when this token is destroyed (docs/decisions/0043). Throws
   // json::ConfigError naming `config_file`, `/admin/token_file` and the
   // reason when the file cannot be read or holds no token.
   static BearerToken from_file(const std::string& token_file, const std::string& config_file);
@@ -23,7 +26,7 @@ class BearerToken {
   bool accepts(std::string_view authorization_header) const;
 
  private:
-  std::string token_;
+  Secret token_;
 };
 
 }  // namespace crp::admin
