@@ -201,11 +201,6 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
         c.kafka[key] = m->value.GetString();
       } else if (secrets == Secrets::offline) {
         continue;
-      } else if (m->value.HasMember("file")) {
-        std::string secret = json::read_file(resolve(base, m->value["file"].GetString()));
-        while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
-          secret.pop_back();
-        c.kafka[key] = secret;
       } else {
         // librdkafka builds clients from this map at every rebalance, so the
         // value stays here; the read buffer is wiped (docs/decisions/0043).
