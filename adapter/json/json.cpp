@@ -6,6 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -23,6 +24,11 @@ ConfigError::ConfigError(std::string file, std::string pointer, std::string reas
       reason_(std::move(reason)) {}
 
 namespace {
+
+// Relaxed atomics: set once at start-up, before the threads that read
+// records exist; atomic only so a test or a reload can never tear them.
+std::atomic<std::size_t> g_record_depth{kRecordLimits.max_depth};
+std::atomic<std::size_t> g_record_bytes{kRecordLimits.max_bytes};
 
 // Iterative: the reader keeps its own stack on the heap, so no input can
 // exhaust the thread's stack while being read; the depth limit below keeps
@@ -164,6 +170,16 @@ bool read(std::string_view text, Inner& inner, std::string& error, const Limits&
 }
 
 }  // namespace
+
+Limits record_limits() {
+  return {g_record_depth.load(std::memory_order_relaxed),
+          g_record_bytes.load(std::memory_order_relaxed)};
+}
+
+void set_record_limits(const Limits& limits) {
+  g_record_depth.store(limits.max_depth, std::memory_order_relaxed);
+  g_record_bytes.store(limits.max_bytes, std::memory_order_relaxed);
+}
 
 bool parse(std::string_view text, rapidjson::Document& doc, std::string& error,
            const Limits& limits) {

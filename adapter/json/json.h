@@ -33,8 +33,14 @@ struct Limits {
   std::size_t max_bytes = 1024 * 1024;  // the whole text
 };
 
-// The limits for a Kafka record value or a replay line.
+// The built-in limits for a Kafka record value or a replay line.
 inline constexpr Limits kRecordLimits{};
+// The limits every record read uses unless its caller passes others: the
+// service config's `limits` block (load_service_config sets them, before any
+// record is read), else kRecordLimits. Process-wide, so that every connector,
+// `replay` and the tools read records alike without each being handed them.
+Limits record_limits();
+void set_record_limits(const Limits& limits);
 // The limits for a config or data file: the operator's own, but a role
 // directory or a Debezium mapping may be larger than any record.
 inline constexpr Limits kFileLimits{64, 64 * 1024 * 1024};
@@ -47,11 +53,11 @@ inline constexpr Limits kFileLimits{64, 64 * 1024 * 1024};
 // The parse is iterative (no recursion on the input's nesting); on failure
 // `doc` is left as it was.
 bool parse(std::string_view text, rapidjson::Document& doc, std::string& error,
-           const Limits& limits = kRecordLimits);
+           const Limits& limits = record_limits());
 
 // The same checks as parse() without building a document (a SAX pass): for a
 // caller that only needs to know the text is acceptable JSON.
-bool check(std::string_view text, std::string& error, const Limits& limits = kRecordLimits);
+bool check(std::string_view text, std::string& error, const Limits& limits = record_limits());
 
 // Reads a whole file; throws ConfigError(file, "", reason) when it cannot.
 std::string read_file(const std::string& path);

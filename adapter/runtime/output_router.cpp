@@ -148,7 +148,14 @@ void OutputRouter::route_fact(const Effect& e, const Engine& engine,
 
 Record OutputRouter::dead_letter(const Record& input, const std::string& error_class,
                                  const std::string& message) const {
-  Record r{config_.topics.dlq, input.key, input.headers, input.value};
+  // The original record whole (its headers too: a binary-mode CloudEvent's
+  // attributes are only there), except headers posing as ours: the reason a
+  // reader finds under __connect.errors.* must be the service's, never text
+  // from the input (docs/decisions/0045).
+  Record r{config_.topics.dlq, input.key, {}, input.value};
+  for (const auto& h : input.headers) {
+    if (!h.key.starts_with("__connect.errors.")) r.headers.push_back(h);
+  }
   r.headers.push_back({"__connect.errors.topic", input.topic});
   r.headers.push_back({"__connect.errors.partition", std::to_string(input.partition)});
   r.headers.push_back({"__connect.errors.offset", std::to_string(input.offset)});

@@ -227,3 +227,13 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
 }
 
 }  // namespace crp
+    if (r.HasMember("dead_letter_retention_days"))
+      c.dead_letter_retention = std::chrono::hours(24 * r["dead_letter_retention_days"].GetInt());
+  }
+  if (doc.HasMember("limits")) {
+    const auto& l = doc["limits"];
+    if (l.HasMember("max_record_bytes"))
+      c.record_limits.max_bytes = l["max_record_bytes"].GetUint();
+    if (l.HasMember("max_depth")) c.record_limits.max_depth = l["max_depth"].GetUint();
+  // Every record read from here on (connectors, replay) uses these.
+  json::set_record_limits(c.record_limits);

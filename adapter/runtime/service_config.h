@@ -12,6 +12,7 @@
 
 #include "adapter/engine/protocol_set.h"
 #include "connectors/email/role_directory.h"
+#include "adapter/json/json.h"
 #include "connectors/source.h"
 #include "connectors/webhooks/partner.h"
 
@@ -81,6 +82,12 @@ struct ServiceConfig {
   std::optional<std::uint64_t> memory_limit_mib;
 };
 
+  // runtime.dead_letter_retention_days: the DLQ topic's retention.ms when the
+  // service creates it (docs/decisions/0045).
+  std::chrono::milliseconds dead_letter_retention{std::chrono::hours(24 * 7)};
+  // `limits`: what one input record may be (docs/decisions/0035). Loading a
+  // config makes them the process's json::record_limits().
+  json::Limits record_limits = json::kRecordLimits;
 // Loads, validates and resolves the whole configuration, protocols included.
 // Throws json::ConfigError naming the file, the JSON pointer and the reason.
 // Partner signing keys are read only where they are used: `run` and

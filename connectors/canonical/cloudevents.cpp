@@ -65,7 +65,15 @@ bool read_binary(const Record& record, CloudEvent& out, std::string& error) {
   for (const auto& h : record.headers) {
     if (h.key.rfind("ce_", 0) != 0) continue;
     if (std::find(seen.begin(), seen.end(), h.key) != seen.end()) {
-      error = "CloudEvents header " + (h.key.size() <= 40 ? h.key : h.key.substr(0, 40)) +
+      // The header's name is input too: named only with an attribute name's
+      // shape (lower-case letters and digits, at most 20), never echoed else
+      // (docs/decisions/0045).
+      const std::string_view attribute = std::string_view(h.key).substr(3);
+      const bool shaped = !attribute.empty() && attribute.size() <= 20 &&
+                          std::all_of(attribute.begin(), attribute.end(), [](char c) {
+                            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+                          });
+      error = "CloudEvents header " + (shaped ? h.key : std::string("ce_<withheld>")) +
               " appears twice";
       return false;
     }

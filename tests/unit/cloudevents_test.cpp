@@ -82,6 +82,12 @@ TEST(CloudEvents, BinaryModeErrorsNameTheAttribute) {
   auto twice = good_headers();
   twice.push_back({"ce_id", "other"});
   EXPECT_EQ(error_for(twice), "CloudEvents header ce_id appears twice");
+  // A header name is input too: one that is not an attribute name's shape is
+  // withheld from the dead letter's message (docs/decisions/0045).
+  auto named = good_headers();
+  named.push_back({"ce_Jane Smith", "a"});
+  named.push_back({"ce_Jane Smith", "b"});
+  EXPECT_EQ(error_for(named), "CloudEvents header ce_<withheld> appears twice");
   EXPECT_EQ(error_for(with("ce_type", "uk.gov.crp.challenge.withdrawn")),
             "CloudEvents type does not agree with the event's type");
 }

@@ -81,7 +81,7 @@ struct NewTopics {
 };
 
 void create_topics(RdKafka::Handle& client, const std::vector<NeededTopic>& missing, int partitions,
-                   int max_message_bytes) {
+                   int max_message_bytes, std::chrono::milliseconds dead_letter_retention) {
   rd_kafka_t* rk = client.c_ptr();
   char errstr[512];
   NewTopics topics;
@@ -96,6 +96,13 @@ void create_topics(RdKafka::Handle& client, const std::vector<NeededTopic>& miss
     if (t.role == Role::dead_letter || t.role == Role::input) {
       rd_kafka_NewTopic_set_config(nt, "max.message.bytes",
                                    std::to_string(max_message_bytes).c_str());
+    }
+    // A dead letter keeps the whole input, free text and names included: it
+    // is kept only as long as an operator needs to fix and re-drive it
+    // (runtime.dead_letter_retention_days, docs/decisions/0045).
+    if (t.role == Role::dead_letter) {
+      rd_kafka_NewTopic_set_config(nt, "retention.ms",
+                                   std::to_string(dead_letter_retention.count()).c_str());
     }
   }
   std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(
@@ -127,8 +134,9 @@ void create_topics(RdKafka::Handle& client, const std::vector<NeededTopic>& miss
   }
 }
 
-// The topic's max.message.bytes as the broker applies it; 0 if unknown.
-int max_message_bytes_of(RdKafka::Handle& client, const std::string& topic) {
+// The topic's settings as the broker applies them; empty if unknown.
+std::map<std::string, std::string> topic_config(RdKafka::Handle& client, const std::string& topic) {
+  std::map<std::string, std::string> out;
   rd_kafka_t* rk = client.c_ptr();
   char errstr[512];
   rd_kafka_ConfigResource_t* resource =
@@ -143,7 +151,7 @@ int max_message_bytes_of(RdKafka::Handle& client, const std::string& topic) {
   rd_kafka_ConfigResource_destroy(resource);
   std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> event(
       rd_kafka_queue_poll(queue.get(), kTimeoutMs + 5000), &rd_kafka_event_destroy);
-  if (!event || rd_kafka_event_error(event.get())) return 0;
+  if (!event || rd_kafka_event_error(event.get())) return out;
   std::size_t count = 0;
   const rd_kafka_ConfigResource_t** resources = rd_kafka_DescribeConfigs_result_resources(
       rd_kafka_event_DescribeConfigs_result(event.get()), &count);
@@ -154,12 +162,27 @@ int max_message_bytes_of(RdKafka::Handle& client, const std::string& topic) {
         rd_kafka_ConfigResource_configs(resources[i], &entries);
     for (std::size_t j = 0; j < entries; ++j) {
       const char* value = rd_kafka_ConfigEntry_value(configs[j]);
-      if (std::string_view(rd_kafka_ConfigEntry_name(configs[j])) == "max.message.bytes" && value) {
-        return std::atoi(value);
-      }
+      if (value) out[rd_kafka_ConfigEntry_name(configs[j])] = value;
     }
   }
-  return 0;
+  return out;
+}
+
+// A DLQ topic made by someone else may keep dead letters (whole inputs) for
+// longer than configured, or forever: say so at start, once.
+void check_dead_letter_retention(const ServiceConfig& config,
+                                 const std::map<std::string, std::string>& settings) {
+  auto it = settings.find("retention.ms");
+  if (it == settings.end()) return;
+  const long long configured = config.dead_letter_retention.count();
+  const long long actual = std::atoll(it->second.c_str());
+  if (actual >= 0 && actual <= configured) return;
+  log(LogLevel::warning, "dead-letter topic keeps records longer than configured",
+      {{"topic", config.topics.dlq},
+       {"retention_ms", it->second},
+       {"configured_retention_ms", std::to_string(configured)},
+       {"fix", "kafka-configs --alter --entity-type topics --entity-name " + config.topics.dlq +
+                   " --add-config retention.ms=" + std::to_string(configured)}});
 }
 
 // Input partition N and changelog partition N hold the same challenges.
@@ -208,7 +231,7 @@ TopicLayout prepare_topics(const ServiceConfig& config, RdKafka::Handle& client,
       if ((t.role == Role::input || t.role == Role::changelog) && counts.count(t.name))
         partitions = counts[t.name];
     }
-    create_topics(client, missing, partitions, max_message_bytes);
+    create_topics(client, missing, partitions, max_message_bytes, config.dead_letter_retention);
     // Metadata can lag a moment behind the controller.
     for (int attempt = 0; attempt < 50; ++attempt) {
       counts = partition_counts(client);
@@ -225,7 +248,10 @@ TopicLayout prepare_topics(const ServiceConfig& config, RdKafka::Handle& client,
   }
   TopicLayout layout;
   layout.partitions = counts.at(config.topics.changelog);
-  layout.dead_letter_max_bytes = max_message_bytes_of(client, config.topics.dlq);
+  const auto dlq = topic_config(client, config.topics.dlq);
+  if (auto it = dlq.find("max.message.bytes"); it != dlq.end())
+    layout.dead_letter_max_bytes = std::atoi(it->second.c_str());
+  check_dead_letter_retention(config, dlq);
   return layout;
 }
 
