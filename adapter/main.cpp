@@ -59,9 +59,10 @@ constexpr const char* kUsage =
     "                dry run: prints every record the service would produce\n"
     "  check-config  --config FILE [--offline]\n"
     "                load and validate the configuration, then exit\n"
-    "  report        --config FILE --from DATE --to DATE [--out DIR] [--input FACTS.jsonl]\n"
-    "                report.html, report.csv, summary.csv of challenges closed in the period,\n"
-    "                from the facts topic (or from replay output / fact lines with --input)\n"
+    "  report        --config FILE (--period 2027H1 | --from DATE --to DATE) [--out DIR]\n"
+    "                [--input FACTS.jsonl] [--records]\n"
+    "                report.html, summary.csv (report.csv with --records): closed, open and\n"
+    "                overdue challenges, monitored counts, from the facts topic (or --input)\n"
     "  webhooks redeliver --config FILE --partner ID [--since ISO8601]\n"
     "                re-queue a partner's dead-lettered webhook deliveries (same webhook-id)\n"
     "  schema        NAME            print an embedded JSON Schema (e.g. protocol.schema.json)\n";
@@ -89,9 +90,12 @@ constexpr Command kCommands[] = {
      "(CRP_PARTNER_SECRET_<ID>), prints \"ok: N protocols\" and exits. --offline reads no\n"
      "secret (for a machine or CI job that holds none): partner keys and Kafka credentials\n"
      "given as {\"file\"} or {\"env\"} are not resolved, everything else is checked."},
-    {"report", "report [--config FILE] --from DATE --to DATE [--out DIR] [--input FACTS.jsonl]",
-     "Writes report.html, report.csv and summary.csv of challenges closed in the period, from\n"
-     "the facts topic (--config), or from replay output or fact lines (--input)."},
+    {"report",
+     "report [--config FILE] (--period P | --from DATE --to DATE) [--out DIR]"
+     " [--input FACTS.jsonl] [--records]",
+     "Writes report.html and summary.csv (mode 0600) for the period, from the facts topic\n"
+     "(--config), or from replay output or fact lines (--input). --period: 2027, 2027H1, 2027Q3\n"
+     "or 2027-03. --records also writes report.csv, one row per closed challenge (no case_id)."},
     {"webhooks redeliver", "webhooks redeliver --config FILE --partner ID [--since ISO8601]",
      "Re-queues a partner's dead-lettered webhook deliveries from the dead-letter topic, with\n"
      "their original webhook-id, so the partner can deduplicate."},
@@ -133,8 +137,11 @@ po::options_description options_for(std::string_view command) {
     o.add_options()("offline", po::bool_switch(),
                     "read no secret: partner signing keys, Kafka {file}/{env} values");
   } else if (command == "report") {
-    o.add_options()("from", po::value<std::string>(), "first closing date, YYYY-MM-DD")(
-        "to", po::value<std::string>(), "last closing date, YYYY-MM-DD")(
+    o.add_options()("from", po::value<std::string>(), "first date, YYYY-MM-DD")(
+        "to", po::value<std::string>(), "last date, YYYY-MM-DD")(
+        "period", po::value<std::string>(),
+        "2027, 2027H1, 2027Q3 or 2027-03 instead of --from/--to")(
+        "records", "also write report.csv, one row per closed challenge")(
         "out", po::value<std::string>()->default_value("."), "output directory")(
         "input", po::value<std::string>(), "facts or replay output (JSONL) instead of the topic");
   } else if (command == "webhooks redeliver") {
@@ -260,13 +267,15 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (command == "report") {
-      if (!vm.count("from") || !vm.count("to"))
-        throw po::error("report needs --from DATE --to DATE");
+      if (!vm.count("period") && (!vm.count("from") || !vm.count("to")))
+        throw po::error("report needs --period P or --from DATE --to DATE");
       crp::report::ReportOptions o;
       if (vm.count("config")) o.config_file = vm["config"].as<std::string>();
       if (vm.count("input")) o.input = vm["input"].as<std::string>();
-      o.from = vm["from"].as<std::string>();
-      o.to = vm["to"].as<std::string>();
+      if (vm.count("period")) o.period = vm["period"].as<std::string>();
+      if (vm.count("from")) o.from = vm["from"].as<std::string>();
+      if (vm.count("to")) o.to = vm["to"].as<std::string>();
+      o.records = vm.count("records") > 0;
       o.out_dir = vm["out"].as<std::string>();
       return crp::report::run_report(o, std::cout, std::cerr);
     }

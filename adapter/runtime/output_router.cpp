@@ -72,7 +72,7 @@ void OutputRouter::route(const Effect& e, const Engine& engine, const Record* in
                        {"content-type", "application/json"}};
           copy_trace(input, r);
           out.push_back(std::move(r));
-          if (what.type == "challenge.closed") route_fact(e, engine, out);
+          route_facts(e, what, engine, out);
         } else if constexpr (std::is_same_v<T, NotificationDecision>) {
           const Challenge* c = engine.find(e.challenge_id);
           std::vector<connectors::email::EmailRecord> emails;
@@ -88,10 +88,8 @@ void OutputRouter::route(const Effect& e, const Engine& engine, const Record* in
                      e.challenge_id,
                      {},
                      "{\"reference\":\"" + e.id() + ":" + u.role + "\"}"};
-            r.headers = {
-                {"__connect.errors.exception.class.name", "crp.UnresolvedRecipient"},
-                {"__connect.errors.exception.message",
-                 "no email address for role '" + u.role + "' (" + what.template_key + ")"}};
+            r.headers = {{"__connect.errors.exception.class.name", "crp.UnresolvedRecipient"},
+                         {"__connect.errors.exception.message", why}};
             out.push_back(std::move(r));
           }
         } else if constexpr (std::is_same_v<T, CaseNoteDecision>) {
@@ -131,18 +129,21 @@ void OutputRouter::route(const Effect& e, const Engine& engine, const Record* in
       e.what);
 }
 
-// The board report's fact, in the same transaction as the challenge.closed
-// event (the engine already holds the closed challenge with its history).
-void OutputRouter::route_fact(const Effect& e, const Engine& engine,
-                              std::vector<Record>& out) const {
-  const Challenge* c = engine.find(e.challenge_id);
+// The board report's facts of every stage, in the same transaction as the
+// lifecycle event they come from (the engine already holds the challenge as
+// the event left it, history included).
+void OutputRouter::route_facts(const Effect& e, const LifecycleEvent& event, const Engine& engine,
+                               std::vector<Record>& out) const {
   const ProtocolRuntime* rt = config_.protocols->find(e.protocol);
-  if (!c || !rt) return;
-  if (auto fact = connectors::facts::fact_of(*c, *rt)) {
+  if (!rt) return;
+  // Until the service maps agency text to codes, text that is not a code is "other".
+  auto agency_code = [](std::string_view text) { return std::string(text); };
+  for (std::string& value :
+       connectors::facts::facts_of(e, event, engine.find(e.challenge_id), *rt, agency_code)) {
     out.push_back(Record{config_.topics.facts,
                          e.challenge_id,
                          {{"content-type", "application/json"}},
-                         connectors::facts::to_json(*fact)});
+                         std::move(value)});
   }
 }
 

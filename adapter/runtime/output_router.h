@@ -28,7 +28,8 @@ class OutputRouter {
                      const std::string& message) const;
 
  private:
-  void route_fact(const Effect& closed, const Engine& engine, std::vector<Record>& out) const;
+  void route_facts(const Effect& effect, const LifecycleEvent& event, const Engine& engine,
+                   std::vector<Record>& out) const;
 
   const ServiceConfig& config_;
 };

@@ -7,14 +7,13 @@
 #include <algorithm>
 
 #include "adapter/json/json.h"
-#include "adapter/json/schema_registry.h"
+#include "connectors/facts/fact_codes.h"
+#include "connectors/facts/fact_reader.h"
 
 namespace crp::connectors::facts {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-constexpr const char* kSchema = "outbound/fact.schema.json";
 
 void strings(Writer& w, const char* key, const std::vector<std::string>& values) {
   w.Key(key);
@@ -58,8 +57,9 @@ std::string to_json(const ChallengeFact& f) {
   Writer w(b);
   w.StartObject();
   w.Key("fact"), w.String("challenge.closed");
+  w.Key("fact_version"), w.Int(2);
+  w.Key("fact_id"), w.String(f.fact_id);
   w.Key("challenge_id"), w.String(f.challenge_id);
-  w.Key("case_id"), w.String(f.case_id);
   w.Key("protocol"), w.String(f.protocol);
   w.Key("track"), w.String(f.track);
   w.Key("agency"), w.String(f.agency);
@@ -91,19 +91,30 @@ std::string to_json(const ChallengeFact& f) {
 }
 
 std::optional<ChallengeFact> from_json(std::string_view value, std::string& error) {
-  rapidjson::Document d;
-  if (!json::parse(value, d, error)) return std::nullopt;
-  if (auto v = json::validate(kSchema, d)) {
-    error = (v->document_pointer.empty() ? "/" : v->document_pointer) + ": " + v->message;
+  FactError e;
+  auto fact = read_fact(value, e);
+  if (!fact) {
+    error = e.message;
     return std::nullopt;
   }
+  if (auto* closed = std::get_if<ChallengeFact>(&*fact)) return std::move(*closed);
+  error = "/fact: not a challenge.closed fact";
+  return std::nullopt;
+}
+
+namespace detail {
+
+// The fields of a closed fact already validated against the schema (version 1
+// or 2). Agencies and categories of version 1 were free text: read as codes.
+std::optional<ChallengeFact> closed_from(const rapidjson::Value& d, FactError& error) {
   ChallengeFact f;
+  f.version = d.HasMember("fact_version") ? 2 : 1;
+  f.fact_id = text(d, "fact_id");
   f.challenge_id = text(d, "challenge_id");
-  f.case_id = text(d, "case_id");
   f.protocol = text(d, "protocol");
   f.track = text(d, "track");
-  f.agency = text(d, "agency");
-  f.categories = read_strings(d["categories"]);
+  f.agency = code_or_other(text(d, "agency"));
+  f.categories = codes_or_other(read_strings(d["categories"]));
   f.immediate_risk = d["immediate_risk"].GetBool();
   f.source_system = text(d, "source_system");
   // The schema's pattern admits only instants parse_iso8601 reads.
@@ -116,6 +127,8 @@ std::optional<ChallengeFact> from_json(std::string_view value, std::string& erro
   f.highest_stage = text(d, "highest_stage");
   f.highest_stage_label = text(d, "highest_stage_label");
   f.stages_visited = read_strings(d["stages_visited"]);
+  // Every integer is bounded by the schema (0..10000 counts, 0..40000 days),
+  // so none of these reads or sums can wrap.
   f.escalations = d["escalations"].GetInt();
   f.response = read_counts(d["deadlines"]["response"]);
   f.duty = read_counts(d["deadlines"]["duty"]);
@@ -124,11 +137,14 @@ std::optional<ChallengeFact> from_json(std::string_view value, std::string& erro
   f.calendar_days = d["calendar_days_to_close"].GetInt();
   if (f.deadlines_met() != d["deadlines_met"].GetInt() ||
       f.deadlines_missed() != d["deadlines_missed"].GetInt()) {
-    error =
-        "/deadlines: the totals deadlines_met / deadlines_missed disagree with the counts by kind";
+    error = {"totals",
+             "/deadlines: the totals deadlines_met / deadlines_missed disagree with the counts by "
+             "kind"};
     return std::nullopt;
   }
   return f;
 }
+
+}  // namespace detail
 
 }  // namespace crp::connectors::facts

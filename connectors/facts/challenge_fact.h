@@ -1,7 +1,7 @@
-// The closed-challenge fact on crp.facts (schemas/outbound/fact.schema.json):
-// what a safeguarding partnership reports on (Calderdale: a bi-annual report
-// of themes and patterns; Rotherham: the number of Stage 4 challenges in its
-// performance framework). Codes, dates and counts only: no names, no free text.
+// The closed-challenge fact on crp.facts (schemas/outbound/fact.schema.json,
+// fact_version 2): what a safeguarding partnership reports on once a challenge
+// has ended. Codes, dates and counts only: no case_id, no names, no free text.
+// Version 1 facts (with case_id) are still read; their case_id is dropped.
 #pragma once
 
 #include <optional>
@@ -19,8 +19,9 @@ struct DeadlineCount {
 };
 
 struct ChallengeFact {
+  int version = 2;      // 1: written before the stage facts (no fact_id)
+  std::string fact_id;  // "<challenge_id>:<seq>" of its challenge.closed effect; "" in version 1
   std::string challenge_id;
-  std::string case_id;
   std::string protocol;
   std::string track;
   std::string agency;
@@ -51,8 +52,9 @@ struct ChallengeFact {
 // The record value (compact JSON, fields in a fixed order).
 std::string to_json(const ChallengeFact& fact);
 
-// Parses and validates a fact value against the schema; on failure returns
-// nullopt and sets `error` (a JSON pointer and reason, never the value).
+// Parses a closed fact (version 1 or 2); on failure returns nullopt and sets
+// `error` (a JSON pointer and reason, never the value). Any other kind of fact
+// is refused here: connectors/facts/fact_reader.h reads every kind.
 std::optional<ChallengeFact> from_json(std::string_view text, std::string& error);
 
 }  // namespace crp::connectors::facts

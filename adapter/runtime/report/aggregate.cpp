@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <map>
+#include <set>
+#include <unordered_map>
 
 namespace crp::report {
 namespace {
@@ -48,7 +51,7 @@ std::string protocol_label(const std::string& id) {
   return out;
 }
 
-std::vector<Count> most_first(const std::map<std::string, int>& counts,
+std::vector<Count> most_first(const std::map<std::string, std::int64_t>& counts,
                               std::string (*label)(const std::string&)) {
   std::vector<Count> out;
   for (const auto& [key, n] : counts) out.push_back({key, label(key), n});
@@ -97,28 +100,208 @@ std::vector<ChallengeFact> in_period(const std::vector<ChallengeFact>& facts,
   return out;
 }
 
-ReportData aggregate(const std::vector<ChallengeFact>& all, const Period& period) {
+namespace {
+
+// The last day of a "YYYY-MM" month as "YYYY-MM-DD".
+std::string month_end(const std::string& month) {
+  const int y = std::stoi(month.substr(0, 4));
+  const int m = std::stoi(month.substr(5, 2));
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int d = kDays[m - 1];
+  if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) d = 29;
+  return month + "-" + std::to_string(d);
+}
+
+std::vector<std::string> months_of(const Period& p) {
+  std::vector<std::string> out;
+  int y = std::stoi(p.from.substr(0, 4)), m = std::stoi(p.from.substr(5, 2));
+  const std::string last = p.to.substr(0, 7);
+  for (int guard = 0; guard < 1200; ++guard) {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d", y, m);
+    out.emplace_back(buffer);
+    if (out.back() >= last) break;
+    if (++m == 13) m = 1, ++y;
+  }
+  return out;
+}
+
+// Stage facts in the order they happened (a fact id is "<challenge>:<seq>").
+std::uint64_t seq_of(const std::string& fact_id) {
+  auto colon = fact_id.rfind(':');
+  if (colon == std::string::npos) return 0;
+  std::uint64_t n = 0;
+  for (char c : fact_id.substr(colon + 1)) {
+    if (c < '0' || c > '9' || n > 1'000'000'000'000ULL) return n;
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return n;
+}
+
+std::vector<Count> counted(const std::map<std::string, std::int64_t>& counts,
+                           std::string (*label)(const std::string&)) {
+  std::vector<Count> out;
+  for (const auto& [key, n] : counts) out.push_back({key, label(key), n});
+  return out;
+}
+
+}  // namespace
+
+OpenCounts open_as_at(const std::vector<StageFact>& stage_facts,
+                      const std::vector<ChallengeFact>& closed, const std::string& date) {
+  std::set<std::string> closed_by;
+  for (const auto& f : closed) {
+    if (f.closed_on <= date) closed_by.insert(f.challenge_id);
+  }
+  std::map<std::string, std::vector<const StageFact*>> by_challenge;
+  for (const auto& f : stage_facts) {
+    if (f.kind == StageFactKind::good_practice_noted || f.occurred_on > date) continue;
+    by_challenge[f.challenge_id].push_back(&f);
+  }
+  OpenCounts out;
+  for (auto& [id, facts] : by_challenge) {
+    if (closed_by.count(id)) continue;
+    std::stable_sort(facts.begin(), facts.end(), [](const StageFact* a, const StageFact* b) {
+      return a->occurred_at != b->occurred_at ? a->occurred_at < b->occurred_at
+                                              : seq_of(a->fact_id) < seq_of(b->fact_id);
+    });
+    bool started = false;
+    std::set<std::string> outstanding;  // "<deadline>/<stage>/<duty>" missed and not yet met
+    for (const StageFact* f : facts) {
+      const std::string key = f->deadline + "/" + f->stage + "/" + f->duty;
+      if (f->kind == StageFactKind::stage_started) {
+        started = true;
+        for (auto it = outstanding.begin(); it != outstanding.end();) {
+          const bool ends_with_stage =
+              it->rfind("response/", 0) == 0 || it->rfind("decision/", 0) == 0;
+          it = ends_with_stage ? outstanding.erase(it) : std::next(it);
+        }
+      } else if (f->kind == StageFactKind::deadline_missed) {
+        outstanding.insert(key);
+      } else if (f->kind == StageFactKind::deadline_met) {
+        outstanding.erase(key);
+      }
+    }
+    if (!started) continue;
+    out.open.push_back(id);
+    if (!outstanding.empty()) out.overdue.push_back(id);
+  }
+  return out;
+}
+
+ReportData aggregate(const std::vector<ChallengeFact>& all,
+                     const std::vector<StageFact>& stage_facts, const Period& period,
+                     const std::vector<ProtocolInfo>& protocols) {
+  ReportData r = aggregate_closed(all, period);
+
+  // The data as at: the latest instant any fact records.
+  Instant latest{};
+  bool any = false;
+  for (const auto& f : all) latest = any ? std::max(latest, f.closed_at) : f.closed_at, any = true;
+  for (const auto& f : stage_facts)
+    latest = any ? std::max(latest, f.occurred_at) : f.occurred_at, any = true;
+  if (any) r.data_as_at = format_iso8601(latest);
+
+  // Open and overdue at the period's end.
+  std::map<std::string, std::string> protocol_of;
+  for (const auto& f : stage_facts) protocol_of.emplace(f.challenge_id, f.protocol);
+  const OpenCounts at_end = open_as_at(stage_facts, all, period.to);
+  r.open_at_end = static_cast<std::int64_t>(at_end.open.size());
+  r.overdue_at_end = static_cast<std::int64_t>(at_end.overdue.size());
+  std::map<std::string, std::int64_t> open_p, overdue_p;
+  for (const auto& id : at_end.open) ++open_p[protocol_of[id]];
+  for (const auto& id : at_end.overdue) ++overdue_p[protocol_of[id]];
+  r.open_by_protocol = counted(open_p, protocol_label);
+  r.overdue_by_protocol = counted(overdue_p, protocol_label);
+  const std::set<std::string> open_ids(at_end.open.begin(), at_end.open.end());
+
+  // Trend by month.
+  for (const std::string& m : months_of(period)) {
+    Month row{m};
+    for (const auto& f : stage_facts) {
+      if (f.occurred_on.compare(0, 7, m) != 0 || !period.contains(f.occurred_on)) continue;
+      if (f.kind == StageFactKind::stage_started && f.opens_challenge) ++row.raised;
+      if (f.kind == StageFactKind::deadline_missed) ++row.deadlines_missed;
+    }
+    for (const auto& f : all) {
+      if (f.closed_on.compare(0, 7, m) == 0 && period.contains(f.closed_on)) ++row.closed;
+    }
+    row.open_at_end = static_cast<std::int64_t>(
+        open_as_at(stage_facts, all, std::min(month_end(m), period.to)).open.size());
+    r.months.push_back(row);
+  }
+
+  // Missed deadlines in the period, by agency and by protocol.
+  std::map<std::string, std::int64_t> missed_a, missed_p;
+  for (const auto& f : stage_facts) {
+    if (f.kind != StageFactKind::deadline_missed || !period.contains(f.occurred_on)) continue;
+    ++missed_a[f.agency.empty() ? "not_recorded" : f.agency];
+    ++missed_p[f.protocol];
+  }
+  r.missed_by_agency = most_first(missed_a, readable);
+  r.missed_by_protocol = counted(missed_p, protocol_label);
+
+  // Each protocol's monitored counts, as its file declares them.
+  for (const ProtocolInfo& p : protocols) {
+    if (!p.report.frequency.empty()) {
+      r.frequencies.push_back(
+          p.title + ": " + p.report.frequency +
+          (p.report.frequency_quote.empty() ? "" : " (\"" + p.report.frequency_quote + "\")"));
+    }
+    for (const MonitoredCount& m : p.report.monitored) {
+      MonitoredFigure fig{p.id, p.title, m.id, m.label, m.quote, m.count};
+      std::set<std::string> challenges;
+      for (const auto& f : stage_facts) {
+        if (f.protocol != p.id || !period.contains(f.occurred_on)) continue;
+        const bool counts = (m.count == MonitoredCountKind::stage_started &&
+                             f.kind == StageFactKind::stage_started && f.stage == m.stage) ||
+                            (m.count == MonitoredCountKind::challenges_raised &&
+                             f.kind == StageFactKind::stage_started && f.opens_challenge);
+        if (counts) challenges.insert(f.challenge_id);
+        if (m.count == MonitoredCountKind::good_practice_noted &&
+            f.kind == StageFactKind::good_practice_noted)
+          ++fig.value;
+      }
+      if (m.count != MonitoredCountKind::good_practice_noted) {
+        fig.value = static_cast<std::int64_t>(challenges.size());
+        for (const auto& id : challenges) fig.open_at_end += open_ids.count(id);
+      }
+      r.monitored.push_back(std::move(fig));
+    }
+  }
+
+  // Good-practice notes by team and month.
+  std::map<std::pair<std::string, std::string>, GoodPracticeRow> gp;
+  for (const auto& f : stage_facts) {
+    if (f.kind != StageFactKind::good_practice_noted || !period.contains(f.occurred_on)) continue;
+    auto& row = gp[{f.team, f.occurred_on.substr(0, 7)}];
+    row.team = f.team;
+    row.month = f.occurred_on.substr(0, 7);
+    ++row.notes;
+    if (f.exemplary) ++row.exemplary;
+  }
+  for (auto& [key, row] : gp) r.good_practice.push_back(row);
+  return r;
+}
+
+ReportData aggregate_closed(const std::vector<ChallengeFact>& all, const Period& period) {
   ReportData r;
   r.period = period;
-  std::map<std::string, int> protocols, stages, agencies, categories, outcomes, stage4;
+  std::map<std::string, std::int64_t> protocols, stages, agencies, categories, outcomes;
   std::vector<int> working, calendar;
-  std::array<int, kBands.size()> bands{};
+  std::array<std::int64_t, kBands.size()> bands{};
   for (const ChallengeFact& f : in_period(all, period)) {
     ++r.total;
     if (f.immediate_risk) ++r.immediate_risk;
     ++protocols[f.protocol];
     ++stages[f.highest_stage];
-    ++agencies[f.agency.empty() ? "(not recorded)" : f.agency];
+    ++agencies[f.agency.empty() ? "not_recorded" : f.agency];
     // A theme counts once per challenge, however often the case system repeats it.
     std::vector<std::string> themes = f.categories;
     std::sort(themes.begin(), themes.end());
     themes.erase(std::unique(themes.begin(), themes.end()), themes.end());
     for (const auto& t : themes) ++categories[t];
     ++outcomes[f.outcome];
-    if (f.visited("stage4")) {
-      ++stage4[f.protocol];
-      ++r.stage4_total;
-    }
     working.push_back(f.working_days);
     calendar.push_back(f.calendar_days);
     r.max_working_days = std::max(r.max_working_days, f.working_days);
@@ -149,7 +332,6 @@ ReportData aggregate(const std::vector<ChallengeFact>& all, const Period& period
   }
   for (std::size_t b = 0; b < kBands.size(); ++b)
     r.resolution_bands.push_back({kBands[b].label, kBands[b].label, bands[b]});
-  for (const auto& [key, n] : stage4) r.stage4_by_protocol.push_back({key, protocol_label(key), n});
   r.median_working_days = median(working);
   r.median_calendar_days = median(calendar);
   return r;

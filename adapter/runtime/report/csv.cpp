@@ -1,6 +1,7 @@
 #include "adapter/runtime/report/csv.h"
 
 #include <cstdio>
+#include <tuple>
 
 namespace crp::report {
 namespace {
@@ -43,7 +44,6 @@ std::string csv_row(const std::vector<std::string>& fields) {
 
 void write_facts_csv(std::ostream& out, const std::vector<ChallengeFact>& facts) {
   out << csv_row({"challenge_id",
-                  "case_id",
                   "protocol",
                   "track",
                   "agency",
@@ -73,7 +73,6 @@ void write_facts_csv(std::ostream& out, const std::vector<ChallengeFact>& facts)
   for (const ChallengeFact& f : facts) {
     using std::to_string;
     out << csv_row({f.challenge_id,
-                    f.case_id,
                     f.protocol,
                     f.track,
                     f.agency,
@@ -103,19 +102,56 @@ void write_facts_csv(std::ostream& out, const std::vector<ChallengeFact>& facts)
   }
 }
 
-void write_summary_csv(std::ostream& out, const ReportData& d) {
+void write_summary_csv(std::ostream& out, const ReportData& d, const Suppression& s) {
   out << csv_row({"measure", "key", "label", "value"});
   auto row = [&](const std::string& measure, const std::string& key, const std::string& label,
                  const std::string& v) {
     out << csv_row({measure, key, label, v});
   };
   auto counts = [&](const std::string& measure, const std::vector<Count>& list) {
-    for (const Count& c : list) row(measure, c.key, c.label, std::to_string(c.value));
+    std::vector<std::int64_t> values;
+    for (const Count& c : list) values.push_back(c.value);
+    const auto shown = s.group(values);
+    for (std::size_t i = 0; i < list.size(); ++i)
+      row(measure, list[i].key, list[i].label, shown[i]);
   };
+  auto group = [&](const std::string& measure,
+                   const std::vector<std::tuple<std::string, std::string, std::int64_t>>& items) {
+    std::vector<std::int64_t> values;
+    for (const auto& i : items) values.push_back(std::get<2>(i));
+    const auto shown = s.group(values);
+    for (std::size_t i = 0; i < items.size(); ++i)
+      row(measure, std::get<0>(items[i]), std::get<1>(items[i]), shown[i]);
+  };
+  row("report", "authority", "Authority", d.authority);
+  row("report", "data_as_at", "Data as at", d.data_as_at);
+  row("report", "suppress_below", "Figures below this are suppressed", std::to_string(s.below));
   row("period", "from", "From", d.period.from);
   row("period", "to", "To", d.period.to);
-  row("total", "closed", "Challenges closed", std::to_string(d.total));
-  row("total", "immediate_risk", "Raised with immediate risk", std::to_string(d.immediate_risk));
+  row("total", "closed", "Challenges closed", s.one(d.total));
+  row("total", "immediate_risk", "Raised with immediate risk", s.one(d.immediate_risk));
+  row("as_at_end", "open", "Open at the period end", s.one(d.open_at_end));
+  row("as_at_end", "overdue", "Overdue at the period end", s.one(d.overdue_at_end));
+  counts("open_by_protocol", d.open_by_protocol);
+  counts("overdue_by_protocol", d.overdue_by_protocol);
+  for (const MonitoredFigure& m : d.monitored) {
+    row("monitored", m.protocol + "/" + m.id, m.label, s.one(m.value));
+    if (m.kind == MonitoredCountKind::stage_started)
+      row("monitored_open", m.protocol + "/" + m.id, m.label + ", open at the period end",
+          s.one(m.open_at_end));
+  }
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> raised, closed, missed;
+  for (const Month& m : d.months) {
+    raised.emplace_back(m.month, "Raised", m.raised);
+    closed.emplace_back(m.month, "Closed", m.closed);
+    missed.emplace_back(m.month, "Deadlines missed", m.deadlines_missed);
+    row("month_open_at_end", m.month, "Open at month end", s.one(m.open_at_end));
+  }
+  group("month_raised", raised);
+  group("month_closed", closed);
+  group("month_missed", missed);
+  counts("missed_by_agency", d.missed_by_agency);
+  counts("missed_by_protocol", d.missed_by_protocol);
   counts("protocol", d.by_protocol);
   counts("stage_reached", d.by_stage_reached);
   counts("agency", d.by_agency);
@@ -128,19 +164,19 @@ void write_summary_csv(std::ostream& out, const ReportData& d) {
       number(d.median_calendar_days));
   row("resolution_time", "max_working_days", "Longest, working days",
       std::to_string(d.max_working_days));
-  row("deadlines", "response_met", "Response deadlines met",
-      std::to_string(d.deadlines.response.met));
-  row("deadlines", "response_missed", "Response deadlines missed",
-      std::to_string(d.deadlines.response.missed));
-  row("deadlines", "duty_met", "Duty deadlines met", std::to_string(d.deadlines.duty.met));
-  row("deadlines", "duty_missed", "Duty deadlines missed", std::to_string(d.deadlines.duty.missed));
-  row("deadlines", "process_met", "Overall limit met", std::to_string(d.deadlines.process.met));
-  row("deadlines", "process_missed", "Overall limit missed",
-      std::to_string(d.deadlines.process.missed));
-  row("deadlines", "met", "All deadlines met", std::to_string(d.deadlines.met()));
-  row("deadlines", "missed", "All deadlines missed", std::to_string(d.deadlines.missed()));
-  row("stage4", "total", "Challenges that reached Stage 4", std::to_string(d.stage4_total));
-  counts("stage4", d.stage4_by_protocol);
+  const auto& dl = d.deadlines;
+  group("deadlines", {{"response_met", "Response deadlines met", dl.response.met},
+                      {"response_missed", "Response deadlines missed", dl.response.missed},
+                      {"duty_met", "Duty deadlines met", dl.duty.met},
+                      {"duty_missed", "Duty deadlines missed", dl.duty.missed},
+                      {"process_met", "Overall limit met", dl.process.met},
+                      {"process_missed", "Overall limit missed", dl.process.missed}});
+  row("deadlines", "met", "All deadlines met", s.one(dl.met()));
+  row("deadlines", "missed", "All deadlines missed", s.one(dl.missed()));
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> notes;
+  for (const auto& g : d.good_practice)
+    notes.emplace_back(g.team + "/" + g.month, "Good-practice notes", g.notes);
+  group("good_practice", notes);
 }
 
 }  // namespace crp::report

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapter/runtime/report/aggregate.h"
+#include "adapter/runtime/report/suppress.h"
 
 namespace crp::report {
 
@@ -17,7 +18,11 @@ namespace crp::report {
 std::string csv_field(std::string_view text);
 std::string csv_row(const std::vector<std::string>& fields);
 
+// One row per closed challenge (opt-in, `report --records`): no case_id;
+// challenge ids are the case system's challenge references, for the team that
+// checks the figures, not for the board pack.
 void write_facts_csv(std::ostream& out, const std::vector<ChallengeFact>& facts);
-void write_summary_csv(std::ostream& out, const ReportData& data);
+// Every figure of the page, suppressed as on the page.
+void write_summary_csv(std::ostream& out, const ReportData& data, const Suppression& s = {});
 
 }  // namespace crp::report

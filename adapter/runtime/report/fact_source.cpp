@@ -7,17 +7,28 @@
 namespace crp::report {
 
 void add_fact_value(FactSet& set, std::string_view value, const std::string& where) {
-  std::string error;
-  auto fact = connectors::facts::from_json(value, error);
+  connectors::facts::FactError error;
+  auto fact = connectors::facts::read_fact(value, error);
   if (!fact) {
-    set.problems.push_back(where + ": " + error);
+    set.problems.push_back(where + ": " + error.message);
+    ++set.problems_by_kind[error.kind];
     return;
   }
-  auto [at, added] = set.index.emplace(fact->challenge_id, set.facts.size());
+  if (auto* closed = std::get_if<ChallengeFact>(&*fact)) {
+    auto [at, added] = set.index.emplace(closed->challenge_id, set.facts.size());
+    if (added) {
+      set.facts.push_back(std::move(*closed));
+    } else {
+      set.facts[at->second] = std::move(*closed);
+    }
+    return;
+  }
+  auto& stage = std::get<StageFact>(*fact);
+  auto [at, added] = set.stage_index.emplace(stage.fact_id, set.stage_facts.size());
   if (added) {
-    set.facts.push_back(std::move(*fact));
+    set.stage_facts.push_back(std::move(stage));
   } else {
-    set.facts[at->second] = std::move(*fact);
+    set.stage_facts[at->second] = std::move(stage);
   }
 }
 
@@ -33,6 +44,7 @@ FactSet read_facts_jsonl(std::istream& in, const std::string& facts_topic) {
     std::string error;
     if (!json::parse(line, d, error) || !d.IsObject()) {
       set.problems.push_back(where + ": " + (error.empty() ? "not a JSON object" : error));
+      ++set.problems_by_kind["not_json"];
       continue;
     }
     auto topic = d.FindMember("topic");
@@ -45,6 +57,7 @@ FactSet read_facts_jsonl(std::istream& in, const std::string& facts_topic) {
     auto value = d.FindMember("value");
     if (value == d.MemberEnd()) {
       set.problems.push_back(where + ": a " + facts_topic + " record without a value");
+      ++set.problems_by_kind["no_value"];
     } else if (value->value.IsString()) {
       add_fact_value(
           set, std::string_view(value->value.GetString(), value->value.GetStringLength()), where);

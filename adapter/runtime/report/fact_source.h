@@ -3,24 +3,31 @@
 #pragma once
 
 #include <istream>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "connectors/facts/challenge_fact.h"
+#include "connectors/facts/fact_reader.h"
 
 namespace crp::report {
 
 using connectors::facts::ChallengeFact;
+using connectors::facts::StageFact;
 
 struct FactSet {
-  std::vector<ChallengeFact>
-      facts;  // one per challenge id (a repeated id keeps the last, as compaction would)
+  // One closed fact per challenge id (a repeated id keeps the last, as compaction would).
+  std::vector<ChallengeFact> facts;
+  // Stage facts, one per fact id (a record read twice counts once).
+  std::vector<StageFact> stage_facts;
   std::vector<std::string> problems;  // "<where>: <reason>" for every record that could not be read
-  std::unordered_map<std::string, std::size_t> index;  // challenge id -> position in facts
+  std::map<std::string, int> problems_by_kind;               // not_json, schema, totals, ...
+  std::unordered_map<std::string, std::size_t> index;        // challenge id -> position in facts
+  std::unordered_map<std::string, std::size_t> stage_index;  // fact id -> position in stage_facts
 };
 
 // Adds one record value read at `where` (e.g. "line 7", "crp.facts[2]@15").
+// A value that is not a fact is named in `problems` and skipped, never fatal.
 void add_fact_value(FactSet& set, std::string_view value, const std::string& where);
 
 // Reads JSONL: a line {"topic", "value", ...} counts when its topic is

@@ -28,6 +28,12 @@ constexpr const char* kStyle = R"css(
   .bar-withdrawn { fill: #6f777b; }
   .bar-stage4 { fill: #4c2c92; }
   p.empty { font-style: italic; color: #505a5f; }
+  table { border-collapse: collapse; margin: 0 0 8px; font-size: 14px; }
+  th, td { border: 1px solid #b1b4b6; padding: 3px 8px; text-align: right; }
+  th:first-child, td:first-child { text-align: left; }
+  .monitored { background: #f3f2f1; padding: 8px 12px; margin: 0 0 10px; border-left: 5px solid #4c2c92; }
+  .monitored .figure { font-size: 24px; font-weight: bold; }
+  blockquote { margin: 4px 0 0; font-size: 13px; color: #505a5f; }
   footer { font-size: 12px; color: #505a5f; border-top: 1px solid #b1b4b6; padding-top: 8px; }
 )css";
 
@@ -47,11 +53,106 @@ std::string long_date(const std::string& iso_date) {
          iso_date.substr(0, 4);
 }
 
-std::vector<Bar> bars(const std::vector<Count>& counts,
+std::vector<Bar> bars(const std::vector<Count>& counts, const Suppression& s,
                       const std::string& css_class = "bar-default") {
+  std::vector<std::int64_t> values;
+  for (const Count& c : counts) values.push_back(c.value);
+  const std::vector<std::string> shown = s.group(values);
   std::vector<Bar> out;
-  for (const Count& c : counts) out.push_back({c.key, c.label, c.value, css_class});
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    const Count& c = counts[i];
+    out.push_back({c.key, c.label, c.value, css_class,
+                   shown[i] == std::to_string(c.value) ? std::string() : shown[i]});
+  }
   return out;
+}
+
+// A group of bars already built (own classes), suppressed together.
+std::vector<Bar> suppressed(std::vector<Bar> group, const Suppression& s) {
+  std::vector<std::int64_t> values;
+  for (const Bar& b : group) values.push_back(b.value);
+  const std::vector<std::string> shown = s.group(values);
+  for (std::size_t i = 0; i < group.size(); ++i) {
+    if (shown[i] != std::to_string(group[i].value)) group[i].shown = shown[i];
+  }
+  return group;
+}
+
+std::string month_name(const std::string& yyyy_mm) {
+  static const char* const kMonths[] = {"January",   "February", "March",    "April",
+                                        "May",       "June",     "July",     "August",
+                                        "September", "October",  "November", "December"};
+  return std::string(kMonths[std::stoi(yyyy_mm.substr(5, 2)) - 1]) + " " + yyyy_mm.substr(0, 4);
+}
+
+// The trend by month: each column is its own suppression group.
+void months_table(std::ostream& out, const ReportData& d, const Suppression& s) {
+  std::vector<std::int64_t> raised, closed, missed, open;
+  for (const Month& m : d.months) {
+    raised.push_back(m.raised);
+    closed.push_back(m.closed);
+    missed.push_back(m.deadlines_missed);
+    open.push_back(m.open_at_end);
+  }
+  const auto r = s.group(raised), c = s.group(closed), x = s.group(missed);
+  out << "<section class=\"chart\" id=\"chart-months\" data-chart=\"months\">\n<h2>Trend by "
+         "month</h2>\n<p class=\"note\">Challenges raised and closed, deadlines missed, and "
+         "challenges open at each month's end.</p>\n<table id=\"months\">\n<tr><th>Month</th>"
+         "<th>Raised</th><th>Closed</th><th>Deadlines missed</th><th>Open at month end</th></tr>\n";
+  for (std::size_t i = 0; i < d.months.size(); ++i) {
+    out << "<tr data-month=\"" << escape_xml(d.months[i].month) << "\"><td>"
+        << escape_xml(month_name(d.months[i].month)) << "</td><td class=\"raised\">"
+        << escape_xml(r[i]) << "</td><td class=\"closed\">" << escape_xml(c[i])
+        << "</td><td class=\"missed\">" << escape_xml(x[i]) << "</td><td class=\"open\">"
+        << escape_xml(s.one(open[i])) << "</td></tr>\n";
+  }
+  out << "</table>\n</section>\n";
+}
+
+void monitored_section(std::ostream& out, const ReportData& d, const Suppression& s) {
+  out << "<section class=\"chart\" id=\"chart-monitored\" data-chart=\"monitored\">\n<h2>What "
+         "the protocols say is monitored</h2>\n";
+  if (d.monitored.empty())
+    out << "<p class=\"empty\">No protocol declares a monitored count.</p>\n";
+  for (const MonitoredFigure& m : d.monitored) {
+    out << "<div class=\"monitored\" id=\"monitored-" << escape_xml(m.protocol) << "-"
+        << escape_xml(m.id) << "\" data-protocol=\"" << escape_xml(m.protocol) << "\" data-id=\""
+        << escape_xml(m.id) << "\" data-value=\"" << escape_xml(s.one(m.value)) << "\"";
+    if (m.kind == MonitoredCountKind::stage_started)
+      out << " data-open=\"" << escape_xml(s.one(m.open_at_end)) << "\"";
+    out << "><span class=\"figure\">" << escape_xml(s.one(m.value)) << "</span> "
+        << "<span class=\"label\">" << escape_xml(m.label) << "</span> ("
+        << escape_xml(m.protocol_title) << ")";
+    if (m.kind == MonitoredCountKind::stage_started)
+      out << "; <span class=\"open\">" << escape_xml(s.one(m.open_at_end))
+          << "</span> still open at the period end";
+    out << "<blockquote>&#8220;" << escape_xml(m.quote) << "&#8221;</blockquote></div>\n";
+  }
+  for (const std::string& f : d.frequencies)
+    out << "<p class=\"note frequency\">Reporting frequency: " << escape_xml(f) << "</p>\n";
+  out << "</section>\n";
+}
+
+void good_practice_table(std::ostream& out, const ReportData& d, const Suppression& s) {
+  out << "<section class=\"chart\" id=\"chart-good-practice\" data-chart=\"good_practice\">\n"
+         "<h2>Good-practice notes by team and month</h2>\n";
+  if (d.good_practice.empty()) {
+    out << "<p class=\"empty\">None in this period.</p>\n</section>\n";
+    return;
+  }
+  std::vector<std::int64_t> notes, exemplary;
+  for (const auto& g : d.good_practice) notes.push_back(g.notes), exemplary.push_back(g.exemplary);
+  const auto n = s.group(notes), x = s.group(exemplary);
+  out << "<table id=\"good-practice\">\n<tr><th>Team</th><th>Month</th><th>Notes</th>"
+         "<th>Of which exemplary</th></tr>\n";
+  for (std::size_t i = 0; i < d.good_practice.size(); ++i) {
+    const auto& g = d.good_practice[i];
+    out << "<tr data-team=\"" << escape_xml(g.team) << "\" data-month=\"" << escape_xml(g.month)
+        << "\"><td>" << escape_xml(g.team.empty() ? "(no team recorded)" : g.team) << "</td><td>"
+        << escape_xml(month_name(g.month)) << "</td><td class=\"notes\">" << escape_xml(n[i])
+        << "</td><td class=\"exemplary\">" << escape_xml(x[i]) << "</td></tr>\n";
+  }
+  out << "</table>\n</section>\n";
 }
 
 void tile(std::ostream& out, const std::string& id, const std::string& figure,
@@ -76,69 +177,91 @@ void chart(std::ostream& out, const std::string& id, const std::string& title,
 
 }  // namespace
 
-void write_html(std::ostream& out, const ReportData& d) {
+void write_html(std::ostream& out, const ReportData& d, const Suppression& s) {
   const std::string period = long_date(d.period.from) + " to " + long_date(d.period.to);
   out << "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n"
       << "<title>Challenge and resolution report, " << escape_xml(period) << "</title>\n"
       << "<style>" << kStyle << "</style>\n</head>\n<body>\n"
-      << "<h1>Challenge and resolution: report to the safeguarding partnership</h1>\n"
-      << "<p class=\"period\" data-from=\"" << escape_xml(d.period.from) << "\" data-to=\""
-      << escape_xml(d.period.to) << "\">Challenges closed from " << escape_xml(period)
-      << " (inclusive)</p>\n";
+      << "<h1>Challenge and resolution: report to the safeguarding partnership</h1>\n";
+  if (!d.authority.empty())
+    out << "<p class=\"period\" id=\"authority\">" << escape_xml(d.authority) << "</p>\n";
+  out << "<p class=\"period\" data-from=\"" << escape_xml(d.period.from) << "\" data-to=\""
+      << escape_xml(d.period.to) << "\">" << escape_xml(period) << " (inclusive)</p>\n"
+      << "<p class=\"note\" id=\"data-as-at\" data-as-at=\"" << escape_xml(d.data_as_at)
+      << "\">Data as at " << escape_xml(d.data_as_at.empty() ? "(no facts)" : d.data_as_at)
+      << " (the latest event recorded in the facts read).</p>\n";
 
   out << "<div class=\"tiles\">\n";
-  tile(out, "total", std::to_string(d.total), "challenges closed");
-  tile(out, "stage4", std::to_string(d.stage4_total), "reached Stage 4");
-  tile(out, "median", number(d.median_working_days), "median working days to resolution");
-  tile(out, "missed", std::to_string(d.deadlines.missed()),
-       "deadlines missed of " + std::to_string(d.deadlines.met() + d.deadlines.missed()));
+  tile(out, "total", s.one(d.total), "challenges closed in the period");
+  tile(out, "open", s.one(d.open_at_end), "open at the period end");
+  tile(out, "overdue", s.one(d.overdue_at_end), "of them overdue at the period end");
+  tile(out, "missed", s.one(d.deadlines.missed()),
+       "deadlines missed of " + s.one(d.deadlines.met() + d.deadlines.missed()) +
+           " (closed challenges)");
   out << "</div>\n";
+
+  chart(out, "open", "Open at the period end, by protocol",
+        "Challenges that had started a stage by the period's last day and had not closed.",
+        bars(d.open_by_protocol, s));
+  chart(out, "overdue", "Overdue at the period end, by protocol",
+        "Open challenges with a missed deadline not yet met: a response or decision until the "
+        "challenge moves on or closes, a duty or overall limit until it closes.",
+        bars(d.overdue_by_protocol, s, "bar-missed"));
+  monitored_section(out, d, s);
+  months_table(out, d, s);
+  chart(out, "missed_agency", "Missed deadlines by agency",
+        "Deadlines missed in the period (responses, duties, decisions, overall limits).",
+        bars(d.missed_by_agency, s, "bar-missed"));
+  chart(out, "missed_protocol", "Missed deadlines by protocol", "",
+        bars(d.missed_by_protocol, s, "bar-missed"));
 
   std::vector<Bar> outcomes;
   for (const Count& c : d.by_outcome) {
     outcomes.push_back({c.key, c.label, c.value,
                         c.key == "resolved"    ? "bar-met"
                         : c.key == "withdrawn" ? "bar-withdrawn"
-                                               : "bar-missed"});
+                                               : "bar-missed",
+                        ""});
   }
-  chart(out, "outcome", "Outcomes", "How each challenge closed.", outcomes);
-  chart(out, "protocol", "Challenges by protocol", "", bars(d.by_protocol));
+  chart(out, "outcome", "Outcomes", "How each challenge closed in the period.",
+        suppressed(outcomes, s));
+  chart(out, "protocol", "Challenges closed by protocol", "", bars(d.by_protocol, s));
   chart(out, "stage", "Highest stage reached",
         "The furthest stage of its protocol each challenge reached before it closed.",
-        bars(d.by_stage_reached));
-
-  std::vector<Bar> stage4 = bars(d.stage4_by_protocol, "bar-stage4");
-  chart(out, "stage4", "Stage 4 challenges (Rotherham performance framework)",
-        std::to_string(d.stage4_total) +
-            " challenge(s) reached Stage 4 (Rotherham: the Safeguarding Children Partnership "
-            "Practice Review Group).",
-        stage4);
-
-  chart(out, "agency", "Challenges by agency challenged", "", bars(d.by_agency));
+        bars(d.by_stage_reached, s));
+  chart(out, "agency", "Challenges closed by agency challenged", "", bars(d.by_agency, s));
   chart(out, "theme", "Themes (categories of concern)",
-        "A challenge with several categories counts once under each.", bars(d.by_category));
-
+        "A challenge with several categories counts once under each.", bars(d.by_category, s));
   chart(out, "resolution", "Time to resolution",
         "Working days from the day a challenge was raised to the day it closed. Median " +
             number(d.median_working_days) + " working days (" + number(d.median_calendar_days) +
             " calendar days); longest " + std::to_string(d.max_working_days) + " working days.",
-        bars(d.resolution_bands));
+        bars(d.resolution_bands, s));
 
   const auto& dl = d.deadlines;
-  chart(out, "deadlines", "Deadlines met and missed",
-        std::to_string(dl.met()) + " met, " + std::to_string(dl.missed()) +
-            " missed: stage response deadlines, duties (e.g. forms and notifications) and overall "
-            "process limits.",
-        {{"response_met", "Response deadlines met", dl.response.met, "bar-met"},
-         {"response_missed", "Response deadlines missed", dl.response.missed, "bar-missed"},
-         {"duty_met", "Duty deadlines met", dl.duty.met, "bar-met"},
-         {"duty_missed", "Duty deadlines missed", dl.duty.missed, "bar-missed"},
-         {"process_met", "Overall process limit met", dl.process.met, "bar-met"},
-         {"process_missed", "Overall process limit missed", dl.process.missed, "bar-missed"}});
+  chart(
+      out, "deadlines", "Deadlines met and missed",
+      s.one(dl.met()) + " met, " + s.one(dl.missed()) +
+          " missed by the challenges closed in the period: stage response deadlines, duties "
+          "(e.g. forms and notifications) and overall process limits.",
+      suppressed(
+          {{"response_met", "Response deadlines met", dl.response.met, "bar-met", ""},
+           {"response_missed", "Response deadlines missed", dl.response.missed, "bar-missed", ""},
+           {"duty_met", "Duty deadlines met", dl.duty.met, "bar-met", ""},
+           {"duty_missed", "Duty deadlines missed", dl.duty.missed, "bar-missed", ""},
+           {"process_met", "Overall process limit met", dl.process.met, "bar-met", ""},
+           {"process_missed", "Overall process limit missed", dl.process.missed, "bar-missed", ""}},
+          s));
+  good_practice_table(out, d, s);
 
-  out << "<footer>Produced by crp-adapter from the closed-challenge facts on the facts topic. "
-      << d.immediate_risk << " of the " << d.total
-      << " challenges were raised with immediate risk. Figures hold no names and no free text.";
+  out << "<footer>Produced by crp-adapter from the facts on the facts topic. "
+      << s.one(d.immediate_risk)
+      << " of the challenges closed were raised with immediate risk. Agencies and themes are "
+         "codes; the report holds no names, no case references and no free text.";
+  if (s.on()) {
+    out << " Figures from 1 to " << s.below - 1 << " are shown as &lt;" << s.below
+        << "; where a total would reveal one, another figure of the group is shown as x.";
+  }
   if (d.unreadable > 0) {
     out << " <strong class=\"unreadable\">" << d.unreadable
         << " record(s) on the facts topic could not be read and are not counted.</strong>";

@@ -1,14 +1,23 @@
 #include "adapter/runtime/report/report_command.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "adapter/calendar/time.h"
 #include "adapter/runtime/report/aggregate.h"
 #include "adapter/runtime/report/csv.h"
 #include "adapter/runtime/report/html.h"
 #include "adapter/runtime/report/kafka_fact_reader.h"
+#include "adapter/runtime/report/period_preset.h"
+#include "adapter/runtime/report/report_settings.h"
 #include "adapter/runtime/service_config.h"
 
 namespace crp::report {
@@ -22,17 +31,40 @@ bool is_date(const std::string& text) {
   return t && format_iso8601(*t).substr(0, 10) == text;  // rejects 2027-02-30
 }
 
+// Report files hold figures about children's cases: owner-only (0600) from
+// the moment they exist, and a file left by an earlier run is narrowed too.
 void write_file(const std::filesystem::path& path, const auto& write) {
-  std::ofstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot write " + path.string());
-  write(file);
-  file.close();
-  if (!file) throw std::runtime_error("cannot write " + path.string());
+  std::ostringstream text;
+  write(text);
+  const std::string bytes = text.str();
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
+  bool ok = ::fchmod(fd, 0600) == 0;
+  for (std::size_t done = 0; ok && done < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) done += static_cast<std::size_t>(n);
+  }
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) throw std::runtime_error("cannot write " + path.string());
 }
 
 }  // namespace
 
-int run_report(const ReportOptions& o, std::ostream& out, std::ostream& err) {
+int run_report(const ReportOptions& options, std::ostream& out, std::ostream& err) {
+  ReportOptions o = options;
+  if (o.period) {
+    auto p = period_preset(*o.period);
+    if (!p) {
+      err << "crp-adapter: --period is a year (2027), a half year (2027H1), a quarter (2027Q3) "
+             "or a month (2027-03)\n";
+      return 2;
+    }
+    o.from = p->from;
+    o.to = p->to;
+  }
   if (!is_date(o.from) || !is_date(o.to)) {
     err << "crp-adapter: --from and --to are dates, YYYY-MM-DD (e.g. --from 2027-04-01 --to "
            "2027-09-30)\n";
@@ -43,7 +75,11 @@ int run_report(const ReportOptions& o, std::ostream& out, std::ostream& err) {
     return 2;
   }
   std::optional<ServiceConfig> config;
-  if (o.config_file) config = load_service_config(*o.config_file);
+  ReportSettings settings;
+  if (o.config_file) {
+    config = load_service_config(*o.config_file);
+    settings = load_report_settings(*o.config_file);
+  }
 
   FactSet set;
   if (o.input) {
@@ -69,17 +105,34 @@ int run_report(const ReportOptions& o, std::ostream& out, std::ostream& err) {
   }
 
   const Period period{o.from, o.to};
-  ReportData data = aggregate(set.facts, period);
+  std::vector<ProtocolInfo> protocols;
+  if (config) {
+    for (const auto& [id, rt] : config->protocols->all())
+      protocols.push_back({id, rt.protocol.title, rt.protocol.report});
+  }
+  ReportData data = aggregate(set.facts, set.stage_facts, period, protocols);
+  data.authority = settings.authority;
   data.unreadable = static_cast<int>(set.problems.size());
+  const Suppression suppression{settings.suppress_below};
   const std::filesystem::path dir(o.out_dir);
-  std::filesystem::create_directories(dir);
-  write_file(dir / "report.csv",
-             [&](std::ostream& f) { write_facts_csv(f, in_period(set.facts, period)); });
-  write_file(dir / "summary.csv", [&](std::ostream& f) { write_summary_csv(f, data); });
-  write_file(dir / "report.html", [&](std::ostream& f) { write_html(f, data); });
+  if (!std::filesystem::exists(dir)) {
+    std::filesystem::create_directories(dir);
+    std::filesystem::permissions(dir, std::filesystem::perms::owner_all);
+  }
+  if (o.records) {
+    write_file(dir / "report.csv",
+               [&](std::ostream& f) { write_facts_csv(f, in_period(set.facts, period)); });
+  }
+  write_file(dir / "summary.csv",
+             [&](std::ostream& f) { write_summary_csv(f, data, suppression); });
+  write_file(dir / "report.html", [&](std::ostream& f) { write_html(f, data, suppression); });
   out << "report: " << data.total << " challenges closed from " << o.from << " to " << o.to
-      << " (of " << set.facts.size() << " facts read); wrote " << (dir / "report.html").string()
-      << ", " << (dir / "report.csv").string() << ", " << (dir / "summary.csv").string() << "\n";
+      << " (of " << set.facts.size() << " closed facts read), " << data.open_at_end << " open and "
+      << data.overdue_at_end << " overdue at its end (" << set.stage_facts.size()
+      << " stage facts read); wrote " << (dir / "report.html").string() << ", "
+      << (dir / "summary.csv").string();
+  if (o.records) out << ", " << (dir / "report.csv").string();
+  out << "\n";
   return 0;
 }
 

@@ -1,5 +1,7 @@
-// `crp-adapter report`: the safeguarding partnership's report of challenges
-// closed in a period, as report.csv, summary.csv and report.html.
+// `crp-adapter report`: the safeguarding partnership's report for a period,
+// as report.html and summary.csv (and report.csv with --records), each written
+// with mode 0600. The service config's `report` section names the authority
+// and the small-number suppression (`suppress_below`, default 5).
 #pragma once
 
 #include <optional>
@@ -13,6 +15,8 @@ struct ReportOptions {
   std::optional<std::string> input;        // JSONL instead of the topic
   std::string from;                        // inclusive local dates, YYYY-MM-DD
   std::string to;
+  std::optional<std::string> period;  // a preset instead: 2027, 2027H1, 2027Q3, 2027-03
+  bool records = false;               // also write report.csv, one row per closed challenge
   std::string out_dir = ".";
   int timeout_seconds = 60;  // for reaching the topic's end
 };

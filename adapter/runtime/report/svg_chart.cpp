@@ -50,8 +50,10 @@ std::string escape_xml(std::string_view text) {
 }
 
 std::string svg_bar_chart(std::string_view title, const std::vector<Bar>& bars) {
-  int max = 0;
-  for (const Bar& b : bars) max = std::max(max, b.value);
+  std::int64_t max = 0;
+  for (const Bar& b : bars) {
+    if (b.shown.empty()) max = std::max(max, b.value);
+  }
   const int height = static_cast<int>(bars.size()) * kRow + 8;
   std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" width=\"" +
                   std::to_string(kWidth) + "\" height=\"" + std::to_string(height) +
@@ -60,18 +62,22 @@ std::string svg_bar_chart(std::string_view title, const std::vector<Bar>& bars) 
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const Bar& b = bars[i];
     const int y = static_cast<int>(i) * kRow + 4;
-    const int length = max == 0 ? 0 : std::max(b.value > 0 ? 2 : 0, b.value * kBarSpace / max);
+    const bool hidden = !b.shown.empty();
+    const std::string figure = hidden ? b.shown : std::to_string(b.value);
+    const int length = hidden || max == 0 ? 0
+                                          : static_cast<int>(std::max<std::int64_t>(
+                                                b.value > 0 ? 2 : 0, b.value * kBarSpace / max));
     const std::string text_y = std::to_string(y + kBarHeight - 4);
     s += "<g class=\"bar\" data-key=\"" + escape_xml(b.key) + "\" data-value=\"" +
-         std::to_string(b.value) + "\">";
-    s += "<title>" + escape_xml(b.label) + ": " + std::to_string(b.value) + "</title>";
+         escape_xml(figure) + "\">";
+    s += "<title>" + escape_xml(b.label) + ": " + escape_xml(figure) + "</title>";
     s += "<text class=\"label\" x=\"" + std::to_string(kLabelWidth - 8) + "\" y=\"" + text_y +
          "\" text-anchor=\"end\">" + escape_xml(cut(b.label)) + "</text>";
     s += "<rect class=\"" + escape_xml(b.css_class) + "\" x=\"" + std::to_string(kLabelWidth) +
          "\" y=\"" + std::to_string(y) + "\" width=\"" + std::to_string(length) + "\" height=\"" +
          std::to_string(kBarHeight) + "\"/>";
     s += "<text class=\"value\" x=\"" + std::to_string(kLabelWidth + length + 6) + "\" y=\"" +
-         text_y + "\">" + std::to_string(b.value) + "</text>";
+         text_y + "\">" + escape_xml(figure) + "</text>";
     s += "</g>\n";
   }
   return s + "</svg>";

@@ -2,6 +2,7 @@
 // figure as text (readable when printed, and assertable in the DOM).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,8 +12,11 @@ namespace crp::report {
 struct Bar {
   std::string key;    // data-key of the bar
   std::string label;  // shown left of the bar
-  int value = 0;
+  std::int64_t value = 0;
   std::string css_class = "bar-default";  // the fill, from the page's stylesheet
+  // The figure as printed: "<5" or "x" when suppressed (then no bar is drawn,
+  // so its length cannot give the value away); empty: the value itself.
+  std::string shown;
 };
 
 // `title` names the chart for screen readers (aria-label).
