@@ -23,6 +23,7 @@
 #include "adapter/runtime/replay.h"
 #include "adapter/runtime/report/report_command.h"
 #include "adapter/runtime/service_config.h"
+#include "adapter/runtime/webhooks/partner_enable.h"
 #include "adapter/runtime/webhooks/redelivery.h"
 
 namespace po = boost::program_options;
@@ -65,6 +66,8 @@ constexpr const char* kUsage =
     "                overdue challenges, monitored counts, from the facts topic (or --input)\n"
     "  webhooks redeliver --config FILE --partner ID [--since ISO8601]\n"
     "                re-queue a partner's dead-lettered webhook deliveries (same webhook-id)\n"
+    "  webhooks enable --config FILE --partner ID\n"
+    "                call a partner disabled after a 410 Gone again\n"
     "  schema        NAME            print an embedded JSON Schema (e.g. protocol.schema.json)\n";
 
 struct Command {
@@ -96,6 +99,9 @@ constexpr Command kCommands[] = {
      "Writes report.html and summary.csv (mode 0600) for the period, from the facts topic\n"
      "(--config), or from replay output or fact lines (--input). --period: 2027, 2027H1, 2027Q3\n"
      "or 2027-03. --records also writes report.csv, one row per closed challenge (no case_id)."},
+    {"webhooks enable", "webhooks enable --config FILE --partner ID",
+     "Enables again a partner disabled after its endpoint answered 410 Gone (it stays\n"
+     "disabled across restarts until then): every running dispatcher calls it again."},
     {"webhooks redeliver", "webhooks redeliver --config FILE --partner ID [--since ISO8601]",
      "Re-queues a partner's dead-lettered webhook deliveries from the dead-letter topic, with\n"
      "their original webhook-id, so the partner can deduplicate."},
@@ -144,6 +150,8 @@ po::options_description options_for(std::string_view command) {
         "records", "also write report.csv, one row per closed challenge")(
         "out", po::value<std::string>()->default_value("."), "output directory")(
         "input", po::value<std::string>(), "facts or replay output (JSONL) instead of the topic");
+  } else if (command == "webhooks enable") {
+    o.add_options()("partner", po::value<std::string>(), "partner id");
   } else if (command == "webhooks redeliver") {
     o.add_options()("partner", po::value<std::string>(), "partner id")(
         "since", po::value<std::string>(), "dead-lettered at or after this instant (ISO 8601)");
@@ -226,16 +234,18 @@ int main(int argc, char** argv) {
   }
   // `webhooks redeliver`: a two-word command; its options follow the second word.
   const bool webhooks = first == "webhooks";
-  if (webhooks && (argc < 3 || std::string(argv[2]) != "redeliver")) {
+  const bool enable = webhooks && argc >= 3 && std::string(argv[2]) == "enable";
+  if (webhooks && !enable && (argc < 3 || std::string(argv[2]) != "redeliver")) {
     if (argc >= 3 && (std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h")) {
       const Command& c = *find_command("webhooks redeliver");
       print_help(c, options_for(c.name), std::cout);
       return 0;
     }
-    std::cerr << "crp-adapter: webhooks needs a subcommand: redeliver\n" << kUsage;
+    std::cerr << "crp-adapter: webhooks needs a subcommand: redeliver or enable\n" << kUsage;
     return kExitUsage;
   }
-  const std::string command = webhooks ? "webhooks redeliver" : first;
+  const std::string command =
+      enable ? "webhooks enable" : (webhooks ? "webhooks redeliver" : first);
   const Command* spec = find_command(command);
   if (!spec) {
     std::cerr << "crp-adapter: unknown command '" << command << "'\n" << kUsage;
@@ -303,6 +313,12 @@ int main(int argc, char** argv) {
     if (command == "replay") {
       if (!vm.count("input")) throw po::error("replay needs --input FILE (or - for stdin)");
       return replay_command(vm);
+    }
+    if (enable) {
+      if (!vm.count("partner")) throw po::error("webhooks enable needs --partner ID");
+      crp::ServiceConfig config = crp::load_service_config(vm["config"].as<std::string>());
+      return crp::webhooks::enable_partner(config, vm["partner"].as<std::string>(), std::cout,
+                                           std::cerr);
     }
     if (webhooks) {
       if (!vm.count("partner")) throw po::error("webhooks redeliver needs --partner ID");

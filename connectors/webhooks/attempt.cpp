@@ -6,17 +6,14 @@
 namespace crp::webhooks {
 namespace {
 
-// A partner cannot push its next attempt beyond a day with Retry-After.
-constexpr std::chrono::seconds kMaxRetryAfter{24 * 3600};
-
 bool honours_retry_after(int status) {
   return status == 429 || status == 502 || status == 503 || status == 504;
 }
 
-// Uniform in [0, 1) from the top 53 bits: the same on every standard library,
-// unlike std::uniform_real_distribution, so a seeded rng gives the same delays.
-double unit_interval(std::mt19937_64& rng) {
-  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+std::optional<std::chrono::milliseconds> retry_floor(const AttemptResult& r) {
+  if (r.retry_after && honours_retry_after(r.status))
+    return std::chrono::duration_cast<std::chrono::milliseconds>(*r.retry_after);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -37,18 +34,31 @@ std::string describe(const AttemptResult& r) {
 
 std::optional<std::chrono::milliseconds> next_delay(const RetryPolicy& policy, int attempts_made,
                                                     const AttemptResult& r, std::mt19937_64& rng) {
-  using std::chrono::milliseconds;
-  if (attempts_made < 1 || static_cast<std::size_t>(attempts_made) > policy.schedule.size())
-    return std::nullopt;
-  const milliseconds base = policy.schedule[static_cast<std::size_t>(attempts_made) - 1];
-  const double jitter = std::clamp(policy.jitter, 0.0, 1.0);
-  const double factor = 1.0 + jitter * (2.0 * unit_interval(rng) - 1.0);
-  milliseconds delay(
-      static_cast<milliseconds::rep>(std::llround(static_cast<double>(base.count()) * factor)));
-  if (r.retry_after && honours_retry_after(r.status)) {
-    delay = std::max(delay, milliseconds(std::min(*r.retry_after, kMaxRetryAfter)));
+  return delivery::next_delay(policy, attempts_made, retry_floor(r), rng);
+}
+
+delivery::Outcome to_outcome(const AttemptResult& r) {
+  delivery::Outcome o;
+  switch (classify(r)) {
+    case Verdict::delivered:
+      o.kind = delivery::Outcome::Kind::delivered;
+      break;
+    case Verdict::retry:
+      o.kind = delivery::Outcome::Kind::retry;
+      break;
+    case Verdict::dead_letter:
+      o.kind = delivery::Outcome::Kind::rejected;
+      break;
+    case Verdict::partner_gone:
+      o.kind = delivery::Outcome::Kind::gone;
+      break;
   }
-  return std::max(delay, milliseconds(0));
+  o.after = retry_floor(r);
+  o.status = r.status;
+  o.reason = describe(r);
+  o.detail = r.body_excerpt;
+  o.latency = r.latency;
+  return o;
 }
 
 }  // namespace crp::webhooks

@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 
+#include "adapter/delivery/outcome.h"
 #include "connectors/webhooks/partner.h"
 
 namespace crp::webhooks {
@@ -18,6 +19,7 @@ struct AttemptResult {
   int status = 0;               // 0: no HTTP response (see transport_error)
   std::string transport_error;  // "timeout", "connection reset", "certificate verify failed", ...
   std::string body_excerpt;     // at most 256 bytes of the response body
+  std::string body;  // the whole response body (at most 1 MiB), for channels that read it
   std::optional<std::chrono::seconds> retry_after;
   std::chrono::microseconds latency{0};
 };
@@ -34,5 +36,10 @@ std::string describe(const AttemptResult& r);
 // `attempts_made` >= 1. Retry-After, when present, is a floor.
 std::optional<std::chrono::milliseconds> next_delay(const RetryPolicy& policy, int attempts_made,
                                                     const AttemptResult& r, std::mt19937_64& rng);
+
+// The channel's answer for the delivery engine: classify() as an Outcome,
+// with Retry-After (429/502/503/504) as the retry's floor and the response
+// excerpt as the dead letter's detail.
+delivery::Outcome to_outcome(const AttemptResult& r);
 
 }  // namespace crp::webhooks

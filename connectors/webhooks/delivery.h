@@ -9,21 +9,15 @@
 #include <vector>
 
 #include "adapter/calendar/time.h"
+#include "adapter/delivery/job.h"
 #include "connectors/webhooks/partner.h"
 
 namespace crp::webhooks {
 
-struct Delivery {
-  std::string partner_id;
-  std::string webhook_id;    // "msg_" + outbox delivery_id + "_" + partner_id, stable
-  std::string challenge_id;  // ordering key: deliveries of one challenge arrive in order
-  std::uint64_t seq = 0;     // per challenge, from the outbox delivery_id
-  std::string body;          // CloudEvent, structured JSON mode, `data` reduced to the allowlist
-  int attempt = 0;           // attempts made so far
-  Instant created_at{};
-  Instant next_attempt_at{};
-  std::string last_error;  // status line or transport error of the last attempt, no body
-};
+// A webhook delivery is the delivery engine's job; `body` is the CloudEvent
+// (structured JSON mode, `data` reduced to the partner's allowlist) and
+// `webhook_id` is "msg_" + outbox delivery_id + "_" + partner_id.
+using Delivery = delivery::Job;
 
 // The deliveries one outbox record causes, one per subscribed partner, in
 // registry order. Returns an empty vector when no partner subscribes.

@@ -116,10 +116,14 @@ struct PartnerClient::Impl : std::enable_shared_from_this<PartnerClient::Impl> {
     Clock::time_point deadline;
     http::request<http::string_body> request;
     std::optional<http::response_parser<http::string_body>> parser;
+    // Name resolution has no socket to time out: its own resolver, cancelled
+    // by this timer at the deadline, so DNS counts inside the request's timeout.
+    std::unique_ptr<tcp::resolver> resolver;
+    std::unique_ptr<asio::steady_timer> resolve_timer;
   };
 
   Impl(asio::io_context& io, const Partner& p)
-      : io(io), partner(p), tls(p.endpoint.scheme == "https"), resolver(io), rate_timer(io) {
+      : io(io), partner(p), tls(p.endpoint.scheme == "https"), rate_timer(io) {
     if (tls) ctx = make_tls_context(p);
     tokens = bucket_size();
     refilled_at = Clock::now();
@@ -129,7 +133,6 @@ struct PartnerClient::Impl : std::enable_shared_from_this<PartnerClient::Impl> {
   const Partner partner;
   const bool tls;
   std::shared_ptr<ssl::context> ctx;
-  tcp::resolver resolver;
   std::deque<Pending> queue;
   std::vector<std::shared_ptr<Connection>> idle;
   std::vector<std::weak_ptr<Connection>> open;  // to close everything on stop
@@ -236,10 +239,18 @@ struct PartnerClient::Impl : std::enable_shared_from_this<PartnerClient::Impl> {
           });
     }
     conn.tcp().expires_at(x->deadline);
-    resolver.async_resolve(
+    x->resolver = std::make_unique<tcp::resolver>(io);
+    x->resolve_timer = std::make_unique<asio::steady_timer>(io, x->deadline);
+    x->resolve_timer->async_wait([weak = std::weak_ptr<Exchange>(x)](error_code ec) {
+      if (auto alive = weak.lock(); alive && !ec && alive->resolver) alive->resolver->cancel();
+    });
+    x->resolver->async_resolve(
         partner.endpoint.host, partner.endpoint.port,
         [self = shared_from_this(), x](error_code ec, tcp::resolver::results_type results) mutable {
           if (self->stopped) return;
+          x->resolve_timer->cancel();
+          if (ec == asio::error::operation_aborted && Clock::now() >= x->deadline)
+            ec = beast::error::timeout;
           if (ec) return self->finish(std::move(x), ec, "resolve failed");
           auto& conn = *x->connection;
           conn.tcp().expires_at(x->deadline);
@@ -322,6 +333,7 @@ struct PartnerClient::Impl : std::enable_shared_from_this<PartnerClient::Impl> {
     AttemptResult r;
     r.status = static_cast<int>(response.result_int());
     r.body_excerpt = excerpt(response.body());
+    r.body = std::move(response.body());
     if (auto it = response.find(http::field::retry_after); it != response.end()) {
       r.retry_after = parse_retry_after(std::string(it->value()), std::chrono::system_clock::now());
     }
@@ -378,7 +390,6 @@ struct PartnerClient::Impl : std::enable_shared_from_this<PartnerClient::Impl> {
     stopped = true;
     queue.clear();
     rate_timer.cancel();
-    resolver.cancel();
     for (auto& weak : open) {
       if (auto c = weak.lock()) close(*c);
     }

@@ -50,15 +50,6 @@ std::string read_signing_key(const rapidjson::Value& ref, const std::filesystem:
 
 }  // namespace
 
-std::vector<milliseconds> standard_retry_schedule() {
-  using namespace std::chrono;
-  return {duration_cast<milliseconds>(seconds(5)),  duration_cast<milliseconds>(minutes(5)),
-          duration_cast<milliseconds>(minutes(30)), duration_cast<milliseconds>(hours(2)),
-          duration_cast<milliseconds>(hours(5)),    duration_cast<milliseconds>(hours(10)),
-          duration_cast<milliseconds>(hours(14)),   duration_cast<milliseconds>(hours(20)),
-          duration_cast<milliseconds>(hours(24))};
-}
-
 std::optional<Endpoint> parse_endpoint(const std::string& url, std::string& error) {
   Endpoint e;
   const auto scheme_end = url.find("://");

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "adapter/delivery/policy.h"
+
 namespace crp::webhooks {
 
 struct Endpoint {
@@ -19,22 +21,11 @@ struct Endpoint {
   std::string target;  // path and query, "/" at least
 };
 
-// Standard Webhooks' example schedule: attempt 1 immediately, then retries
-// after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h.
-std::vector<std::chrono::milliseconds> standard_retry_schedule();
-
-struct RetryPolicy {
-  // Delay before attempt n+1 after attempt n failed; size() == retries allowed.
-  // The first attempt is immediate, so the default holds the nine delays of
-  // standard_retry_schedule() (10 attempts in all, about 3 days).
-  std::vector<std::chrono::milliseconds> schedule = standard_retry_schedule();
-  double jitter = 0.2;  // +/- fraction of each delay
-};
-
-struct CircuitBreaker {
-  int failures_to_open = 5;                    // consecutive failed attempts
-  std::chrono::milliseconds open_for{30'000};  // then one probe is let through
-};
+// The retry schedule and circuit breaker are the delivery engine's
+// (adapter/delivery/policy.h); a partner file sets them per partner.
+using delivery::CircuitBreaker;
+using delivery::RetryPolicy;
+using delivery::standard_retry_schedule;
 
 // Which partner decisions a partner hears of. An empty set matches everything.
 struct Subscription {

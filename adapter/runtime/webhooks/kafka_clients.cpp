@@ -105,12 +105,21 @@ kafka::ConfPtr client_conf(const ServiceConfig& config,
 }
 
 std::int32_t prepare_webhook_topics(const ServiceConfig& config, RdKafka::Handle& client) {
+  return prepare_delivery_topics(config, client, config.topics.partner_outbox,
+                                 "/topics/partner_outbox", config.webhooks.pending_topic,
+                                 "/webhooks/pending_topic", config.webhooks.operations_topic,
+                                 "/webhooks/operations_topic");
+}
+
+std::int32_t prepare_delivery_topics(const ServiceConfig& config, RdKafka::Handle& client,
+                                     const std::string& input, const char* input_pointer,
+                                     const std::string& pending, const char* pending_pointer,
+                                     const std::string& operations,
+                                     const char* operations_pointer) {
   std::map<std::string, int> counts = partition_counts(client);
-  auto outbox = counts.find(config.topics.partner_outbox);
-  if (outbox == counts.end()) {
-    throw json::ConfigError(config.file, "/topics/partner_outbox",
-                            "topic " + config.topics.partner_outbox + " does not exist");
-  }
+  auto outbox = counts.find(input);
+  if (outbox == counts.end())
+    throw json::ConfigError(config.file, input_pointer, "topic " + input + " does not exist");
   const int partitions = outbox->second;
   struct Needed {
     const std::string& name;
@@ -118,9 +127,8 @@ std::int32_t prepare_webhook_topics(const ServiceConfig& config, RdKafka::Handle
     bool compacted;
     int partitions;
   };
-  const Needed needed[] = {
-      {config.webhooks.pending_topic, "/webhooks/pending_topic", true, partitions},
-      {config.webhooks.operations_topic, "/webhooks/operations_topic", false, 1}};
+  const Needed needed[] = {{pending, pending_pointer, true, partitions},
+                           {operations, operations_pointer, false, 1}};
   bool created = false;
   for (const Needed& t : needed) {
     if (counts.count(t.name)) continue;
@@ -134,23 +142,18 @@ std::int32_t prepare_webhook_topics(const ServiceConfig& config, RdKafka::Handle
   }
   for (int attempt = 0; created && attempt < 50; ++attempt) {
     counts = partition_counts(client);
-    if (counts.count(config.webhooks.pending_topic) &&
-        counts.count(config.webhooks.operations_topic))
-      break;
+    if (counts.count(pending) && counts.count(operations)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  auto pending = counts.find(config.webhooks.pending_topic);
-  if (pending == counts.end()) {
-    throw std::runtime_error("topic " + config.webhooks.pending_topic +
-                             " was created but is not visible");
-  }
-  if (pending->second != partitions) {
-    throw json::ConfigError(
-        config.file, "/webhooks/pending_topic",
-        "topic " + pending->first + " has " + std::to_string(pending->second) + " partitions but " +
-            config.topics.partner_outbox + " has " + std::to_string(partitions) +
-            "; they must be equal (a delivery from outbox partition N waits in pending "
-            "partition N)");
+  auto found = counts.find(pending);
+  if (found == counts.end())
+    throw std::runtime_error("topic " + pending + " was created but is not visible");
+  if (found->second != partitions) {
+    throw json::ConfigError(config.file, pending_pointer,
+                            "topic " + pending + " has " + std::to_string(found->second) +
+                                " partitions but " + input + " has " + std::to_string(partitions) +
+                                "; they must be equal (a delivery from input partition N waits "
+                                "in pending partition N)");
   }
   return partitions;
 }

@@ -28,4 +28,11 @@ kafka::ConfPtr client_conf(const ServiceConfig& config,
 // pending partition N). Returns that partition count.
 std::int32_t prepare_webhook_topics(const ServiceConfig& config, RdKafka::Handle& client);
 
+// The same for any delivery shell: `pending` gets `input`'s partition count;
+// the pointers name the config keys in errors.
+std::int32_t prepare_delivery_topics(const ServiceConfig& config, RdKafka::Handle& client,
+                                     const std::string& input, const char* input_pointer,
+                                     const std::string& pending, const char* pending_pointer,
+                                     const std::string& operations, const char* operations_pointer);
+
 }  // namespace crp::webhooks

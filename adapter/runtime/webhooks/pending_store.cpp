@@ -15,11 +15,12 @@ constexpr auto kReadTimeout = std::chrono::seconds(120);
 
 }  // namespace
 
-std::string pending_key(const Delivery& d) {
-  return d.partner_id + "/" + d.webhook_id;
+std::string disabled_key(const std::string& partner_id) {
+  return partner_id + "/!disabled";
 }
 
-PendingReader::PendingReader(const ServiceConfig& config) : config_(config) {
+PendingReader::PendingReader(const ServiceConfig& config, std::string topic)
+    : config_(config), topic_(topic.empty() ? config.webhooks.pending_topic : std::move(topic)) {
   // Written by an idempotent (not transactional) producer: the high
   // watermark is the end, read_uncommitted. assign() only: no group joined.
   kafka::ConfPtr conf = client_conf(config,
@@ -40,10 +41,10 @@ PendingReader::~PendingReader() {
   if (consumer_) consumer_->close();
 }
 
-std::map<std::int32_t, std::vector<Delivery>> PendingReader::read(
-    const std::vector<std::int32_t>& partitions) {
+PendingState PendingReader::read(const std::vector<std::int32_t>& partitions) {
   const auto started = std::chrono::steady_clock::now();
-  const std::string& topic = config_.webhooks.pending_topic;
+  const std::string& topic = topic_;
+  std::map<std::int32_t, std::map<std::string, bool>> disabled;  // partition -> partner -> on
   std::map<std::int32_t, std::map<std::string, Delivery>> latest;
   std::map<std::int32_t, std::int64_t> end;
   kafka::TopicPartitions assignment;
@@ -90,6 +91,10 @@ std::map<std::int32_t, std::vector<Delivery>> PendingReader::read(
       if (msg->offset() + 1 >= end[p]) open.erase(p);
       const std::string* key = msg->key();
       if (!key) continue;
+      if (key->ends_with("/!disabled")) {
+        disabled[p][key->substr(0, key->size() - 10)] = msg->payload() != nullptr;
+        continue;
+      }
       if (!msg->payload()) {
         latest[p].erase(*key);
         continue;
@@ -106,10 +111,13 @@ std::map<std::int32_t, std::vector<Delivery>> PendingReader::read(
     }
     consumer_->unassign();
   }
-  std::map<std::int32_t, std::vector<Delivery>> out;
+  PendingState out;
+  for (const auto& [p, partners] : disabled)
+    for (const auto& [partner, on] : partners)
+      if (on) out.disabled.insert(partner);
   std::size_t deliveries = 0;
   for (auto& [p, by_key] : latest) {
-    auto& list = out[p];
+    auto& list = out.jobs[p];
     for (auto& [k, d] : by_key) list.push_back(std::move(d));
     deliveries += list.size();
   }
@@ -118,6 +126,7 @@ std::map<std::int32_t, std::vector<Delivery>> PendingReader::read(
               {"records", records},
               {"deliveries", deliveries},
               {"undecodable", undecodable},
+              {"disabled_partners", out.disabled.size()},
               {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::steady_clock::now() - started)
                          .count()}});

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,21 +18,33 @@
 
 namespace crp::webhooks {
 
-std::string pending_key(const Delivery& d);
+using delivery::pending_key;
+
+// A partner's "disabled" record on the pending topic: key "<partner>/!disabled"
+// in every partition (so whichever partitions an instance owns, it reads it),
+// a tombstone once an operator enables the partner again.
+std::string disabled_key(const std::string& partner_id);
+
+struct PendingState {
+  std::map<std::int32_t, std::vector<Delivery>> jobs;  // partition -> pending (latest per key)
+  std::set<std::string> disabled;                      // partners recorded disabled
+};
 
 class PendingReader {
  public:
-  explicit PendingReader(const ServiceConfig& config);
+  // `topic`: the pending topic to read (the webhooks' by default).
+  explicit PendingReader(const ServiceConfig& config, std::string topic = {});
   ~PendingReader();
   PendingReader(const PendingReader&) = delete;
   PendingReader& operator=(const PendingReader&) = delete;
 
-  // partition -> the deliveries still pending there (latest value per key).
-  // Throws std::runtime_error when a partition cannot be read to its end.
-  std::map<std::int32_t, std::vector<Delivery>> read(const std::vector<std::int32_t>& partitions);
+  // The deliveries still pending in `partitions`, and the partners recorded
+  // disabled there. Throws std::runtime_error when a partition cannot be read to its end.
+  PendingState read(const std::vector<std::int32_t>& partitions);
 
  private:
   const ServiceConfig& config_;
+  std::string topic_;
   kafka::EventLogger events_{"webhooks-restore"};
   kafka::ConsumerPtr consumer_;
 };
