@@ -1,74 +1,47 @@
+// Base64 by OpenSSL's EVP_EncodeBlock / EVP_DecodeBlock. EVP_DecodeBlock is lenient where
+// this must not be (it skips surrounding whitespace, and reports the padding as decoded
+// zero bytes), so the text's shape is checked first: a signing key or a signature that is
+// not exactly base64 is refused, not half-read.
 #include "connectors/webhooks/base64.h"
 
-#include <array>
-#include <cstdint>
+#include <openssl/evp.h>
 
 namespace crp::webhooks {
 namespace {
 
-constexpr std::string_view kAlphabet =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-constexpr std::array<int, 256> make_reverse() {
-  std::array<int, 256> r{};
-  for (int& v : r) v = -1;
-  for (std::size_t i = 0; i < kAlphabet.size(); ++i)
-    r[static_cast<unsigned char>(kAlphabet[i])] = static_cast<int>(i);
-  return r;
+bool in_alphabet(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+         c == '/';
 }
-constexpr std::array<int, 256> kReverse = make_reverse();
+
+const unsigned char* bytes_of(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
 
 }  // namespace
 
 std::string base64_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    std::uint32_t n = (std::uint32_t(std::uint8_t(bytes[i])) << 16) |
-                      (std::uint32_t(std::uint8_t(bytes[i + 1])) << 8) | std::uint8_t(bytes[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-  }
-  if (std::size_t rest = bytes.size() - i; rest > 0) {
-    std::uint32_t n = std::uint32_t(std::uint8_t(bytes[i])) << 16;
-    if (rest == 2) n |= std::uint32_t(std::uint8_t(bytes[i + 1])) << 8;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    out += '=';
-  }
+  std::string out((bytes.size() + 2) / 3 * 4 + 1, '\0');  // + the NUL EVP_EncodeBlock writes
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes_of(bytes),
+                                static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(n));
   return out;
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
+  // Padded to a multiple of 4, at most two '=' and only at the very end.
   if (text.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    const bool last = i + 4 == text.size();
-    int pad = 0;
-    std::uint32_t n = 0;
-    for (std::size_t j = 0; j < 4; ++j) {
-      const char c = text[i + j];
-      if (c == '=') {
-        // Padding only at the end of the last quartet, at most two.
-        if (!last || j < 2) return std::nullopt;
-        ++pad;
-        n <<= 6;
-        continue;
-      }
-      if (pad > 0) return std::nullopt;
-      const int v = kReverse[static_cast<unsigned char>(c)];
-      if (v < 0) return std::nullopt;
-      n = (n << 6) | std::uint32_t(v);
-    }
-    out += char((n >> 16) & 0xff);
-    if (pad < 2) out += char((n >> 8) & 0xff);
-    if (pad < 1) out += char(n & 0xff);
+  std::size_t pad = 0;
+  while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+  for (std::size_t i = 0; i + pad < text.size(); ++i) {
+    if (!in_alphabet(text[i])) return std::nullopt;
   }
+  if (text.empty()) return std::string();
+  std::string out(text.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes_of(text),
+                                static_cast<int>(text.size()));
+  if (n < 0 || static_cast<std::size_t>(n) != out.size()) return std::nullopt;
+  out.resize(out.size() - pad);
   return out;
 }
 
