@@ -66,7 +66,8 @@ def main():
         check({"summary", "description"} <= set(rule.get("annotations", {})), f"alert {rule['alert']}: annotations")
     for needed in ("crp_challenges_overdue", "crp_dead_letters_total", "crp_transactions_aborted_total",
                    "crp_webhook_failures_total", "crp_partitions_refused", "crp_consumer_lag",
-                   "crp_webhook_dead_lettered_total"):
+                   "crp_webhook_dead_lettered_total", "crp_partner_breaker_open",
+                   "crp_calendar_published_days_left"):
         check(needed in alert_metrics, f"no alert on {needed}")
 
     dashboard = json.loads((repo / "charts/crp-adapter/files/grafana/crp-adapter.json").read_text())

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "adapter/json/json.h"
+#include "adapter/runtime/admin/calendar_metrics.h"
 #include "adapter/runtime/admin/process_metrics.h"
 #include "adapter/runtime/kafka/admin_endpoint.h"
 #include "adapter/runtime/kafka/exactly_once_service.h"
@@ -43,6 +44,7 @@ int run_service(const ServiceConfig& config, const std::string& instance_overrid
   try {
     admin::MetricsRegistry metrics;  // outlives everything that counts into it
     admin::register_process_metrics(metrics);
+    admin::register_calendar_metrics(metrics, *config.protocols);
     boost::asio::io_context io;
     ExactlyOnceService service(config, io, transactional_id, metrics);
     AdminEndpoint admin(config, service, metrics);  // on this thread, polled by the service
