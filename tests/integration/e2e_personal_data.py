@@ -37,7 +37,8 @@ import time
 import uuid
 from pathlib import Path
 
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic
 from prometheus_client.parser import text_string_to_metric_families
 
 import e2e_harness as h
@@ -109,6 +110,10 @@ def canonical_records():
                True, "engine-rejected"),
         # Not JSON at all, the markers inside.
         record(h.INPUT, "PD-5", f"name={CHILD} address={ADDRESS} worker={WORKER} {CONCERN} {{", True, "not JSON"),
+        # Not JSON, with headers posing as the dead letter's own: the service must not copy them.
+        dict(record(h.INPUT, "PD-5b", "{not json", True, "not JSON, forged error headers"),
+             headers={"__connect.errors.exception.message": f"{CHILD}: {CONCERN}",
+                      "__connect.errors.exception.class.name": WORKER}),
         # Stage 5 with immediate risk: a partner decision (webhook) from an event naming the child.
         record(h.INPUT, "PD-6", dict(raised("PD-6", protocol="bradford", stage="stage5", immediate_risk=True,
                                             agency="childrens_social_care", contacts=contacts, summary=FREE_TEXT),
@@ -354,10 +359,49 @@ def create_topics(bootstrap):
     admin = AdminClient({"bootstrap.servers": bootstrap})
     big = {"max.message.bytes": str(h.BIG)}
     specs = [NewTopic(t, PARTITIONS, 1, config=big) for t in INPUT_TOPICS]
-    specs += [NewTopic(t, PARTITIONS, 1, config=big if t == "crp.dlq" else {}) for t in h.OUTPUTS]
+    # crp.dlq is left to the service (runtime.create_topics): it must create it with retention.ms.
+    specs += [NewTopic(t, PARTITIONS, 1) for t in h.OUTPUTS if t != "crp.dlq"]
     specs.append(NewTopic(h.CHANGELOG, PARTITIONS, 1, config={"cleanup.policy": "compact"}))
     for _, f in admin.create_topics(specs, operation_timeout=30).items():
         f.result(60)
+
+
+DLQ_RETENTION_DAYS = 3  # not the default (7): proves the configured value reaches the topic
+
+
+def topic_setting(bootstrap, topic, name):
+    """A topic's setting as the broker reports it (AdminClient.describe_configs)."""
+    resource = ConfigResource(ConfigResource.Type.TOPIC, topic)
+    admin = AdminClient({"bootstrap.servers": bootstrap})  # kept alive until the answer is in
+    configs = admin.describe_configs([resource])[resource].result(30)
+    return configs[name].value if name in configs else None
+
+
+def dlq_header_lists(bootstrap, topic="crp.dlq"):
+    """Every dead letter's headers as the list Kafka holds (the harness's dicts
+    would hide a second header of the same name)."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    parts = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in admin.list_topics(topic, timeout=10).topics[topic].partitions]
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "pd-dlq-headers", "enable.auto.commit": False,
+                  "isolation.level": "read_committed", "enable.partition.eof": True})
+    c.assign(parts)
+    pending, out, deadline = {tp.partition for tp in parts}, [], time.time() + 60
+    try:
+        while pending and time.time() < deadline:
+            m = c.poll(0.5)
+            if m is None:
+                continue
+            if m.error():
+                if m.error().code() == KafkaError._PARTITION_EOF:
+                    pending.discard(m.partition())
+                    continue
+                raise SystemExit(f"consumer error: {m.error()}")
+            out.append([(k, (v or b"").decode(errors="replace")) for k, v in (m.headers() or [])])
+        if pending:
+            raise SystemExit(f"no end of {topic} partitions {sorted(pending)} within 60 s")
+        return out
+    finally:
+        c.close()
 
 
 def written_topics(bootstrap):
@@ -401,7 +445,8 @@ def main():
                   {"topic": CDC_LCS, "connector": "debezium", "mapping": str(mappings / "lcs-debezium.json")},
                   {"topic": CDC_MOSAIC, "connector": "debezium", "mapping": str(mappings / "mosaic-debezium.json")}]
         config = h.write_config(work / "service.json", broker.bootstrap,
-                                {"commit_interval_ms": 100, "create_topics": True}, inputs=inputs,
+                                {"commit_interval_ms": 100, "create_topics": True,
+                                 "dead_letter_retention_days": DLQ_RETENTION_DAYS}, inputs=inputs,
                                 admin={"bind": "127.0.0.1:0", "token_file": str(token_file), "rate_limit_per_s": 1000},
                                 webhooks={"partners": str(partners)})
         adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="pd",
@@ -511,6 +556,21 @@ def main():
                          f"dead letters' values), {len(log_lines)} log lines, {samples_n} metric samples "
                          f"({labels_n} labels) and {len(metric_text) - 1} API answers, {len(bodies)} webhook "
                          f"requests (bodies and headers)" + (f": {leaks[:8]}" if leaks else ""))
+
+        # Dead letters keep the input only as long as configured: the service created crp.dlq with retention.ms.
+        retention = topic_setting(broker.bootstrap, "crp.dlq", "retention.ms")
+        check(retention == str(DLQ_RETENTION_DAYS * 86400000),
+              f"the service created crp.dlq with retention.ms={DLQ_RETENTION_DAYS * 86400000} ({retention})")
+        # The headers the service adds (__connect.errors.*) are its own, once each, and hold no marker,
+        # even where the input carried headers of those names holding markers.
+        raw = dlq_header_lists(broker.bootstrap)
+        service_headers = [(k, v) for hs in raw for k, v in hs if k.startswith("__connect.errors.")]
+        repeated = [hs for hs in raw if len([k for k, _ in hs if k.startswith("__connect.errors.")])
+                    != len({k for k, _ in hs if k.startswith("__connect.errors.")})]
+        marked = [f"{k}: {what}" for k, v in service_headers for what in find_markers(v)]
+        check(len(raw) == len(dlq) and not repeated and not marked,
+              f"{len(raw)} dead letters: no __connect.errors.* header repeated ({len(repeated)}) or holding a "
+              f"name or concern ({marked[:4]}) among {len(service_headers)} the service added")
 
         # What the partner may receive, and that it was signed with the secret from the environment.
         check(not set(ALLOWED_FIELDS) & PERSONAL_FIELDS, "the partner's allowlist holds no personal field")
