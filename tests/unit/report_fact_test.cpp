@@ -8,6 +8,7 @@
 #include "adapter/json/schema_registry.h"
 #include "adapter/runtime/replay.h"
 #include "connectors/facts/challenge_fact.h"
+#include "connectors/facts/fact_reader.h"
 #include "tests/unit/engine_fixture.h"
 
 namespace crp {
@@ -142,6 +143,7 @@ TEST(ChallengeFact, NoFactWhileOpenNorForAStepDownWatchThatEndedWell) {
 
 TEST(ChallengeFact, JsonRoundTripAndRejectsWhatIsNotAFact) {
   ChallengeFact f;
+  f.fact_id = "C1:9";
   f.challenge_id = "C1";
   f.protocol = "walsall";
   f.source_system = "mosaic";
@@ -164,6 +166,25 @@ TEST(ChallengeFact, JsonRoundTripAndRejectsWhatIsNotAFact) {
   bad_total.replace(bad_total.find("\"deadlines_missed\":1"), 20, "\"deadlines_missed\":7");
   EXPECT_FALSE(connectors::facts::from_json(bad_total, error));
   EXPECT_FALSE(connectors::facts::from_json("not json", error));
+
+  // No integer wraps: 3000000000 is refused, never read as -1294967296.
+  std::string huge = connectors::facts::to_json(f);
+  huge.replace(huge.find("\"working_days_to_close\":0"), 25,
+               "\"working_days_to_close\":3000000000");
+  connectors::facts::FactError e;
+  EXPECT_FALSE(connectors::facts::read_fact(huge, e));
+  EXPECT_EQ(e.kind, "schema");
+
+  // A version 1 fact (with case_id, free-text agency) is still read: case_id
+  // dropped, the agency read as a code.
+  std::string v1 = connectors::facts::to_json(f);
+  v1.replace(v1.find("\"fact_version\":2,\"fact_id\":\"C1:9\","), 34, "");
+  v1.replace(v1.find("\"agency\":\"\""), 11, "\"agency\":\"Primary School\",\"case_id\":\"LCS-1\"");
+  auto old = connectors::facts::from_json(v1, error);
+  ASSERT_TRUE(old) << error << " " << v1;
+  EXPECT_EQ(old->version, 1);
+  EXPECT_EQ(old->agency, "other");
+  EXPECT_EQ(connectors::facts::to_json(*old).find("LCS-1"), std::string::npos);
 }
 
 }  // namespace
