@@ -201,11 +201,6 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
         c.kafka[key] = m->value.GetString();
       } else if (secrets == Secrets::offline) {
         continue;
-      } else if (m->value.HasMember("file")) {
-        std::string secret = json::read_file(resolve(base, m->value["file"].GetString()));
-        while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
-          secret.pop_back();
-        c.kafka[key] = secret;
       } else {
         // librdkafka builds clients from this map at every rebalance, so the
         // value stays here; the read buffer is wiped (docs/decisions/0043).
@@ -229,6 +224,9 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
     if (r.HasMember("memory_limit_mib")) c.memory_limit_mib = r["memory_limit_mib"].GetUint64();
   }
   return c;
+}
+
+}  // namespace crp
     if (r.HasMember("dead_letter_retention_days"))
       c.dead_letter_retention = std::chrono::hours(24 * r["dead_letter_retention_days"].GetInt());
   }
@@ -237,8 +235,5 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
     if (l.HasMember("max_record_bytes"))
       c.record_limits.max_bytes = l["max_record_bytes"].GetUint();
     if (l.HasMember("max_depth")) c.record_limits.max_depth = l["max_depth"].GetUint();
-}
   // Every record read from here on (connectors, replay) uses these.
   json::set_record_limits(c.record_limits);
-
-}  // namespace crp
