@@ -7,6 +7,7 @@
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
 #include "adapter/runtime/secret.h"
+#include "connectors/notify/notify_jwt.h"
 
 namespace crp {
 namespace {
@@ -46,6 +47,40 @@ void read_admin(const std::string& path, const std::filesystem::path& base,
   if (a.HasMember("token_file")) into.token_file = resolve(base, a["token_file"].GetString());
   if (a.HasMember("max_request_bytes")) into.max_request_bytes = a["max_request_bytes"].GetUint();
   if (a.HasMember("rate_limit_per_s")) into.rate_limit_per_s = a["rate_limit_per_s"].GetInt();
+}
+
+// The `notify` block (docs/decisions/0049). With `check` the secrets are read
+// now (check-config, run), so a bad key stops the service before it starts.
+void read_notify(const std::string& path, const std::filesystem::path& base,
+                 const rapidjson::Value& n, bool check, NotifyConfig& into) {
+  notify::NotifySettings& s = into.sender;
+  s.enabled = true;
+  if (n.HasMember("base_url")) s.base_url = n["base_url"].GetString();
+  while (s.base_url.ends_with('/')) s.base_url.pop_back();
+  std::string error;
+  auto endpoint = webhooks::parse_endpoint(s.base_url + notify::kEmailPath, error);
+  if (!endpoint || endpoint->scheme != "https")
+    throw ConfigError(path, "/notify/base_url",
+                      endpoint ? "GOV.UK Notify is only called over https" : error);
+  s.endpoint = *endpoint;
+  if (n.HasMember("rate_limit_per_minute"))
+    s.rate_limit_per_minute = n["rate_limit_per_minute"].GetInt();
+  if (n.HasMember("timeout_ms")) s.timeout = std::chrono::milliseconds(n["timeout_ms"].GetInt());
+  if (n.HasMember("ca_file")) s.ca_file = resolve(base, n["ca_file"].GetString());
+  if (n.HasMember("fallback_email")) s.fallback_email = n["fallback_email"].GetString();
+  if (n.HasMember("pending_topic")) s.pending_topic = n["pending_topic"].GetString();
+  into.api_key = SecretSource::from_json(n["api_key"], base);
+  if (n.HasMember("callback_token"))
+    into.callback_token = SecretSource::from_json(n["callback_token"], base);
+  if (!check) return;
+  const Secret key = read_secret(into.api_key, path, "/notify/api_key");
+  if (!notify::parse_api_key(key.view(), error)) throw ConfigError(path, "/notify/api_key", error);
+  if (into.callback_token) {
+    const Secret token = read_secret(*into.callback_token, path, "/notify/callback_token");
+    if (token.size() < 16)
+      throw ConfigError(path, "/notify/callback_token",
+                        "the Notify callback token must be at least 16 characters");
+  }
 }
 
 // `directory.file` (schemas/directory.schema.json), then the inline `roles`
@@ -184,6 +219,8 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
       c.webhooks.operations_topic = w["operations_topic"].GetString();
     if (w.HasMember("enabled")) c.webhooks.enabled = w["enabled"].GetBool();
   }
+  if (doc.HasMember("notify"))
+    read_notify(path, base, doc["notify"], secrets == Secrets::resolve, c.notify);
   if (doc.HasMember("email")) {
     const auto& e = doc["email"];
     if (e.HasMember("templates")) {

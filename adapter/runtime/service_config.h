@@ -13,6 +13,8 @@
 #include "adapter/engine/protocol_set.h"
 #include "connectors/email/role_directory.h"
 #include "adapter/json/json.h"
+#include "adapter/runtime/secret.h"
+#include "connectors/notify/notify_settings.h"
 #include "connectors/source.h"
 #include "connectors/webhooks/partner.h"
 
@@ -36,6 +38,15 @@ struct WebhookSettings {
   std::string operations_topic = "crp.operations";
   bool enabled = true;  // false: `run` calls no partner; replay still prints the calls
   bool dispatching() const { return enabled && partners && !partners->partners.empty(); }
+};
+
+// GOV.UK Notify (the `notify` block; docs/decisions/0049). Present: `run`
+// sends every email record to Notify and takes its delivery receipts.
+struct NotifyConfig {
+  notify::NotifySettings sender;
+  SecretSource api_key;                        // read where it is used: `run`, check-config
+  std::optional<SecretSource> callback_token;  // absent: no /notify/callback route
+  bool enabled() const { return sender.enabled; }
 };
 
 // The admin HTTP server (the `admin` block; docs/decisions/0018). Absent
@@ -63,6 +74,7 @@ struct ServiceConfig {
   std::vector<Input> inputs;
   Topics topics;
   WebhookSettings webhooks;
+  NotifyConfig notify;
   AdminSettings admin;
   // Notify template id by "protocol.stage.kind", "protocol.kind" or "kind" (most specific wins).
   std::map<std::string, std::string> email_templates;

@@ -198,6 +198,7 @@ struct PartnerClient::Impl : std::enable_shared_from_this<PartnerClient::Impl> {
                                  : partner.endpoint.host;
     req.set(http::field::host, default_port ? host : host + ":" + partner.endpoint.port);
     req.set(http::field::user_agent, "crp-adapter");
+    if (auto at_send = std::move(x->pending.request.at_send)) at_send(x->pending.request);
     for (const auto& [name, value] : x->pending.request.headers) req.set(name, value);
     req.keep_alive(true);
     req.body() = std::move(x->pending.request.body);

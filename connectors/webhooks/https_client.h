@@ -22,6 +22,10 @@ struct OutgoingRequest {
   std::vector<std::pair<std::string, std::string>>
       headers;  // webhook-id, -timestamp, -signature, ...
   std::string body;
+  // Runs once, just before the request is first written (after any wait for
+  // the rate limit): for a header that must be fresh when it leaves, such as
+  // GOV.UK Notify's JWT. May add headers.
+  std::function<void(OutgoingRequest&)> at_send;
 };
 
 // A TLS client context for a partner: system roots or `ca_file`, TLS >= 1.2,

@@ -101,6 +101,11 @@ def write_config(path, bootstrap, runtime, kafka=None, **sections):
     config["protocols"] = [str(base / p) for p in config["protocols"]]
     if "file" in config.get("directory", {}):
         config["directory"]["file"] = str(base / config["directory"]["file"])
+    if "file" in config.get("agencies", {}):
+        config["agencies"]["file"] = str(base / config["agencies"]["file"])
+    for i in config.get("inputs", []):  # Debezium mappings
+        if "mapping" in i:
+            i["mapping"] = str(base / i["mapping"])
     # A killed member must leave the group quickly for the restarted one.
     config["kafka"] = {"bootstrap.servers": bootstrap, "session.timeout.ms": "6000",
                        "heartbeat.interval.ms": "1000", **(kafka or {})}

@@ -10,11 +10,13 @@ CONFLUENT_KAFKA_VERSION=${CONFLUENT_KAFKA_VERSION:-2.16.1}
 STANDARDWEBHOOKS_VERSION=${STANDARDWEBHOOKS_VERSION:-1.1.0}
 # The independent Prometheus text-format parser of the admin API test.
 PROMETHEUS_CLIENT_VERSION=${PROMETHEUS_CLIENT_VERSION:-0.21.1}
+# The independent JWT verifier of the GOV.UK Notify test's receiver.
+PYJWT_VERSION=${PYJWT_VERSION:-2.10.1}
 VENV=$CACHE/venv-kafka-e2e
-if ! "$VENV/bin/python" -c "import confluent_kafka, standardwebhooks, prometheus_client" 2>/dev/null; then
+if ! "$VENV/bin/python" -c "import confluent_kafka, standardwebhooks, prometheus_client, jwt" 2>/dev/null; then
   [ -x "$VENV/bin/pip" ] || python3 -m venv "$VENV" >&2
   "$VENV/bin/pip" install -q --disable-pip-version-check "confluent-kafka==$CONFLUENT_KAFKA_VERSION" \
-    "standardwebhooks==$STANDARDWEBHOOKS_VERSION" "prometheus-client==$PROMETHEUS_CLIENT_VERSION" >&2
+    "standardwebhooks==$STANDARDWEBHOOKS_VERSION" "prometheus-client==$PROMETHEUS_CLIENT_VERSION" "PyJWT==$PYJWT_VERSION" >&2
 fi
 test=$1; shift
 # Under a sanitizer build (CRP_SANITIZER_REPORTS set), a report from any

@@ -14,6 +14,7 @@ class BearerToken {
  public:
   BearerToken() = default;  // none configured: every request is refused
   explicit BearerToken(std::string token) : token_(std::move(token)) {}
+  explicit BearerToken(Secret token) : token_(std::move(token)) {}
 
   // The file's content without surrounding whitespace, read by read_secret
   // and wiped when this token is destroyed (docs/decisions/0043). Throws

@@ -111,7 +111,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     AdminRequest request{std::string(req.method_string()), std::string(req.target()),
-                         std::string(req[http::field::authorization])};
+                         std::string(req[http::field::authorization]), req.body()};
     AdminResponse response = shared_->routes->handle(request);
     if (req.method() == http::verb::head) response.body.clear();
     respond(response, req.version(), req.keep_alive());

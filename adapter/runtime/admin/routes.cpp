@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "adapter/runtime/admin/challenge_view.h"
+#include "adapter/runtime/admin/notify_callback.h"
 
 namespace crp::admin {
 namespace {
@@ -58,6 +59,8 @@ AdminResponse AdminRoutes::handle(const AdminRequest& request) const {
   const std::string query =
       question == std::string::npos ? std::string() : request.target.substr(question + 1);
 
+  // Notify's receipts carry their own token, never the admin token (decision 0049).
+  if (notify_ && path == kNotifyCallbackPath) return notify_->handle(request);
   if (path.starts_with("/v1/") || path == "/v1") {
     // Authentication before anything else, so an unauthenticated caller
     // cannot even learn which paths exist.

@@ -7,6 +7,8 @@
 //   GET /metrics                      Prometheus text format 0.0.4
 //   GET /v1/challenges/{id}           one challenge (Bearer token)
 //   GET /v1/challenges?overdue=true   the overdue ones this instance owns
+//   POST /notify/callback             GOV.UK Notify's delivery receipts (their
+//                                     own Bearer token; notify_callback.h)
 #pragma once
 
 #include <string>
@@ -23,6 +25,7 @@ struct AdminRequest {
   std::string method;  // "GET", ...
   std::string target;  // path and query, as sent
   std::string authorization;
+  std::string body = {};  // as received, within max_request_bytes
 };
 
 struct AdminResponse {
@@ -34,10 +37,14 @@ struct AdminResponse {
 
 inline constexpr const char* kPrometheusContentType = "text/plain; version=0.0.4; charset=utf-8";
 
+class NotifyCallback;
+
 class AdminRoutes {
  public:
   AdminRoutes(const AdminView& view, MetricsRegistry& metrics, BearerToken token);
   AdminResponse handle(const AdminRequest& request) const;
+  // Serves POST /notify/callback with `callback` (it must outlive the routes).
+  void set_notify_callback(const NotifyCallback* callback) { notify_ = callback; }
 
  private:
   AdminResponse challenges(const std::string& path, const std::string& query) const;
@@ -45,6 +52,7 @@ class AdminRoutes {
   const AdminView& view_;
   MetricsRegistry& metrics_;
   BearerToken token_;
+  const NotifyCallback* notify_ = nullptr;
 };
 
 // {"error": message} with this status.

@@ -11,6 +11,7 @@
 #include "adapter/runtime/admin/admin_view.h"
 #include "adapter/runtime/admin/http_server.h"
 #include "adapter/runtime/admin/metrics.h"
+#include "adapter/runtime/admin/notify_callback.h"
 #include "adapter/runtime/admin/routes.h"
 #include "adapter/runtime/service_config.h"
 
@@ -20,8 +21,10 @@ class AdminEndpoint {
  public:
   // Throws json::ConfigError for an unreadable token file, std::runtime_error
   // when the address cannot be bound.
+  // `notify_sink` writes what a Notify permanent failure causes; with it and
+  // notify.callback_token, POST /notify/callback is served (docs/decisions/0049).
   AdminEndpoint(const ServiceConfig& config, const admin::AdminView& view,
-                admin::MetricsRegistry& metrics);
+                admin::MetricsRegistry& metrics, admin::NotifyCallback::Sink notify_sink = {});
 
   bool enabled() const { return server_.has_value(); }
   std::uint16_t port() const { return server_ ? server_->port() : 0; }
@@ -30,6 +33,7 @@ class AdminEndpoint {
 
  private:
   boost::asio::io_context io_;
+  std::optional<admin::NotifyCallback> notify_;
   std::optional<admin::AdminRoutes> routes_;
   std::optional<admin::AdminServer> server_;
 };

@@ -14,6 +14,8 @@
 #include "adapter/runtime/kafka/json_log.h"
 #include "adapter/runtime/kafka/test_hooks.h"
 #include "adapter/runtime/webhooks/dispatcher.h"
+#include "adapter/runtime/webhooks/notify_receipts.h"
+#include "adapter/runtime/webhooks/notify_sender.h"
 
 namespace crp::kafka {
 
@@ -47,7 +49,14 @@ int run_service(const ServiceConfig& config, const std::string& instance_overrid
     admin::register_calendar_metrics(metrics, *config.protocols);
     boost::asio::io_context io;
     ExactlyOnceService service(config, io, transactional_id, metrics);
-    AdminEndpoint admin(config, service, metrics);  // on this thread, polled by the service
+    // GOV.UK Notify's permanent failures, written from the admin route (decision 0049).
+    std::optional<webhooks::NotifyReceiptWriter> receipts;
+    if (config.notify.enabled() && config.notify.callback_token) receipts.emplace(config);
+    admin::NotifyCallback::Sink notify_sink;
+    if (receipts)
+      notify_sink = [&receipts](const notify::Receipt& r) { return receipts->write(r); };
+    // On this thread, polled by the service.
+    AdminEndpoint admin(config, service, metrics, std::move(notify_sink));
     service.set_idle_hook([&admin] { admin.poll(); });
     // Partner webhooks on their own thread (docs/decisions/0010): stopped
     // after the service, so the last outbox records are still delivered.
@@ -56,11 +65,17 @@ int run_service(const ServiceConfig& config, const std::string& instance_overrid
       dispatcher.emplace(config, &metrics);  // webhook metrics per partner on /metrics
       dispatcher->start();
     }
-    service.run();
-    if (dispatcher) {
-      dispatcher->stop();
-      if (dispatcher->failed()) return kExitFatal;
+    // The email topic to GOV.UK Notify, on its own thread (decision 0049).
+    std::optional<webhooks::NotifySender> notify_sender;
+    if (config.notify.enabled()) {
+      notify_sender.emplace(config, &metrics);
+      notify_sender->start();
     }
+    service.run();
+    if (dispatcher) dispatcher->stop();
+    if (notify_sender) notify_sender->stop();
+    if ((dispatcher && dispatcher->failed()) || (notify_sender && notify_sender->failed()))
+      return kExitFatal;
     return 0;
   } catch (const FatalKafkaError& e) {
     if (e.fenced()) {

@@ -37,6 +37,7 @@ struct ShellInput {
 // A record the shell writes after a job was delivered (Notify's notification id).
 struct ShellOutput {
   std::string topic, key, value;
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct ShellSpec {

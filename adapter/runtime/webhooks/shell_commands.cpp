@@ -104,7 +104,7 @@ void DeliveryShell::Impl::on_outcome(const delivery::Ticket& ticket, const deliv
   if (delivered && spec.on_delivered) {
     if (std::optional<ShellOutput> out = spec.on_delivered(job, o)) {
       const std::string topic = out->topic;
-      produce(topic, RdKafka::Topic::PARTITION_UA, out->key, &out->value, {},
+      produce(topic, RdKafka::Topic::PARTITION_UA, out->key, &out->value, std::move(out->headers),
               [topic](RdKafka::ErrorCode err) {
                 if (err != RdKafka::ERR_NO_ERROR)
                   kafka::log(LogLevel::error, "cannot write a delivery record",
