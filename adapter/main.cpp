@@ -1,6 +1,7 @@
 // crp-adapter: challenge and resolution protocols for children's social care.
 //   crp-adapter run --config FILE [--instance NAME]
 //   crp-adapter replay --config FILE --input EVENTS.jsonl|- [--until ISO8601] [--strict]
+//                      [--headers]
 //   crp-adapter check-config --config FILE [--offline]
 //   crp-adapter report --config FILE --from DATE --to DATE [--out DIR] [--input FACTS.jsonl]
 //   crp-adapter webhooks redeliver --config FILE --partner ID [--since ISO8601]
@@ -16,6 +17,7 @@
 #include <iostream>
 #include <string_view>
 
+#include "adapter/cli/check_config.h"
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
 #include "adapter/runtime/kafka/json_log.h"
@@ -56,10 +58,11 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run           --config FILE [--instance NAME]\n"
     "                the service: consume, process and produce exactly once until SIGTERM\n"
-    "  replay        --config FILE --input EVENTS.jsonl|- [--until ISO8601] [--strict]\n"
+    "  replay        --config FILE --input EVENTS.jsonl|- [--until ISO8601] [--strict] "
+    "[--headers]\n"
     "                dry run: prints every record the service would produce\n"
     "  check-config  --config FILE [--offline]\n"
-    "                load and validate the configuration, then exit\n"
+    "                load and validate the configuration, report every problem, then exit\n"
     "  report        --config FILE (--period 2027H1 | --from DATE --to DATE) [--out DIR]\n"
     "                [--input FACTS.jsonl] [--records]\n"
     "                report.html, summary.csv (report.csv with --records): closed, open and\n"
@@ -81,11 +84,13 @@ constexpr Command kCommands[] = {
      "The service: consumes the configured input topics, processes each record and every due\n"
      "deadline, and produces the outputs, state and offsets in one Kafka transaction, until\n"
      "SIGTERM or SIGINT. Logs JSON lines on stderr. Partner signing keys are resolved at start."},
-    {"replay", "replay --config FILE --input EVENTS.jsonl|- [--until ISO8601] [--strict]",
+    {"replay",
+     "replay --config FILE --input EVENTS.jsonl|- [--until ISO8601] [--strict] [--headers]",
      "Dry run: reads records as they would arrive on Kafka ({\"topic\",\"key\",\"headers\",\n"
      "\"value\"} per line; - reads stdin), runs them through the service's engine with a\n"
      "virtual clock, fires every timer due up to --until, and prints each record the service\n"
-     "would produce on stdout, webhook calls as topic webhook:<partner>. Problems per record\n"
+     "would produce on stdout, webhook calls as topic webhook:<partner>; --headers adds each\n"
+     "record's headers (a dead letter's are always shown). Problems per record\n"
      "and a summary (records in, records out per topic, dead letters by class) go to stderr."},
     {"check-config", "check-config --config FILE [--offline]",
      "Loads and validates the service configuration, protocols, calendar, directory and\n"
@@ -138,7 +143,8 @@ po::options_description options_for(std::string_view command) {
   } else if (command == "replay") {
     o.add_options()("input", po::value<std::string>(), "JSONL records, or - for stdin")(
         "until", po::value<std::string>(), "fire timers due up to this instant (ISO 8601)")(
-        "strict", po::bool_switch(), "exit 5 if any record was dead-lettered");
+        "strict", po::bool_switch(), "exit 5 if any record was dead-lettered")(
+        "headers", po::bool_switch(), "print every record's headers (CloudEvents ce_*, webhook-*)");
   } else if (command == "check-config") {
     o.add_options()("offline", po::bool_switch(),
                     "read no secret: partner signing keys, Kafka {file}/{env} values");
@@ -205,8 +211,8 @@ int replay_command(const po::variables_map& vm) {
     }
   }
   std::ios::sync_with_stdio(false);
-  const crp::ReplayStats stats =
-      crp::replay(config, input == "-" ? std::cin : file, std::cout, std::cerr, until);
+  const crp::ReplayStats stats = crp::replay(config, input == "-" ? std::cin : file, std::cout,
+                                             std::cerr, until, vm["headers"].as<bool>());
   std::cout.flush();
   if (input == "-" ? std::cin.bad() : file.bad()) {
     std::cerr << "crp-adapter: error reading " << input << "\n";
@@ -334,17 +340,10 @@ int main(int argc, char** argv) {
       crp::ServiceConfig config = crp::load_service_config(vm["config"].as<std::string>());
       return crp::webhooks::redeliver(config, options, std::cout, std::cerr);
     }
-    // check-config
-    const bool offline = vm["offline"].as<bool>();
-    crp::ServiceConfig config = crp::load_service_config(
-        vm["config"].as<std::string>(), offline ? crp::Secrets::offline : crp::Secrets::resolve);
-    // A warning, not a failure: the rules carry on past the published data.
-    for (const auto& c : crp::calendars_running_out(config, wall_clock())) {
-      std::cerr << "crp-adapter: warning: " << crp::describe(c, config.calendar_file) << "\n";
-    }
-    std::cout << "ok: " << config.protocols->all().size() << " protocols"
-              << (offline ? " (offline: no secret was read)" : "") << "\n";
-    return 0;
+    // check-config: every problem in one run (adapter/cli/check_config.h).
+    return crp::cli::check_config(
+        {vm["config"].as<std::string>(), vm["offline"].as<bool>(), wall_clock()}, std::cout,
+        std::cerr);
   } catch (const po::error& e) {
     std::cerr << "crp-adapter: " << e.what() << "\n"
               << "usage: crp-adapter " << spec->synopsis << "\n"

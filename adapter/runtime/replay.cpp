@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <chrono>
 #include <istream>
 #include <ostream>
 
@@ -44,7 +45,8 @@ bool to_record(const std::string& line, std::size_t number, Record& r, std::stri
   return true;
 }
 
-void print(const Output& o, std::ostream& out) {
+// A dead letter always shows its headers (they say why); every record does with --headers.
+void print(const Output& o, std::ostream& out, bool show_headers) {
   rapidjson::StringBuffer b;
   rapidjson::Writer<rapidjson::StringBuffer> w(b);
   w.StartObject();
@@ -52,7 +54,7 @@ void print(const Output& o, std::ostream& out) {
   w.Key("key"), w.String(o.record.key);
   w.Key("at"), w.String(format_iso8601(o.at));
   bool dead = o.record.header("__connect.errors.exception.class.name") != nullptr;
-  if (dead) {
+  if (dead || show_headers) {
     w.Key("headers");
     w.StartObject();
     for (const auto& h : o.record.headers) w.Key(h.key.c_str()), w.String(h.value);
@@ -77,14 +79,23 @@ void print(const Output& o, std::ostream& out) {
 
 // The webhook calls an outbox record causes, one line per subscribed partner
 // (webhook calls appear with topic webhook:<partner-id>): the body each
-// partner would receive, after its allowlist.
+// partner would receive, after its allowlist. Their headers are the HTTP request's: replay
+// reads no signing key, so the signature is named, not computed (docs/partners.md).
 void print_webhook_calls(const ServiceConfig& config, const Output& o, std::ostream& out,
-                         ReplayStats& stats) {
+                         bool show_headers, ReplayStats& stats) {
   if (o.record.topic != config.topics.partner_outbox || !config.webhooks.partners) return;
   for (const webhooks::Delivery& d :
        webhooks::fan_out(o.record.value, *config.webhooks.partners, config.source)) {
-    Output call{Record{"webhook:" + d.partner_id, d.challenge_id, {}, d.body}, o.at};
-    print(call, out);
+    const auto seconds = std::chrono::floor<std::chrono::seconds>(o.at).time_since_epoch();
+    Output call{Record{"webhook:" + d.partner_id,
+                       d.challenge_id,
+                       {{"content-type", "application/json"},
+                        {"webhook-id", d.webhook_id},
+                        {"webhook-timestamp", std::to_string(seconds.count())},
+                        {"webhook-signature", "v1,<HMAC-SHA256 with the partner's key>"}},
+                       d.body},
+                o.at};
+    print(call, out, show_headers);
     ++stats.out_by_topic[call.record.topic];
   }
 }
@@ -92,7 +103,7 @@ void print_webhook_calls(const ServiceConfig& config, const Output& o, std::ostr
 }  // namespace
 
 ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& out,
-                   std::ostream& err, std::optional<Instant> until) {
+                   std::ostream& err, std::optional<Instant> until, bool show_headers) {
   Engine engine(config.protocols);
   engine.set_closed_retention(config.closed_retention);
   Processor processor(config, engine);
@@ -107,8 +118,8 @@ ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& 
         ++stats.dead_letters_by_class[cls ? *cls : "(unnamed)"];
       }
       ++stats.out_by_topic[o.record.topic];
-      print(o, out);
-      print_webhook_calls(config, o, out, stats);
+      print(o, out, show_headers);
+      print_webhook_calls(config, o, out, show_headers, stats);
     }
     stats.outputs += outputs.size();
     outputs.clear();

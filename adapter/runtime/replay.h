@@ -22,8 +22,10 @@ struct ReplayStats {
 };
 
 // Reads {"topic","key","headers","value"} lines from `in`, prints one JSON
-// line per produced record to `out`, problems per record to `err`.
+// line per produced record to `out`, problems per record to `err`. With `show_headers`
+// every line carries the record's headers (CloudEvents binary-mode ce_*, traceparent; a
+// webhook call's HTTP headers), as a dead letter's always does.
 ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& out,
-                   std::ostream& err, std::optional<Instant> until);
+                   std::ostream& err, std::optional<Instant> until, bool show_headers = false);
 
 }  // namespace crp

@@ -12,6 +12,12 @@
   `-` reads stdin; a directory is refused with exit 2;
 * check-config --offline passes with no partner key and no Kafka credential present, while
   check-config without it refuses the same config (exit 3);
+* replay --headers: every line carries the headers its record would (CloudEvents ce_* on
+  escalations, webhook-* on a partner call), and without it only dead letters do;
+* every shipped sample replays with --strict and exits 0, except the ones named in
+  REFUSED_SAMPLES, whose dead letters are exactly the classes named there;
+* check-config reports every problem of a config in one run (several partner keys, a
+  protocol file, a Kafka secret), a role with no mailbox, an email kind with no template;
 * every command of the README's "Try it" section exits 0 with no secret set.
 """
 import collections
@@ -168,6 +174,142 @@ def check_replay(binary, repo, work):
     check(r.returncode == 2 and "cannot open" in r.stderr, f"replay --input MISSING: exit {r.returncode}")
 
 
+def check_headers(binary, repo):
+    config = str(repo / "config/crp-adapter.json")
+    demo = str(repo / "config/samples/canonical-demo.jsonl")
+    until = ["--until", "2027-02-15T00:00:00Z"]
+    plain = run(binary, "replay", "--config", config, "--input", demo, *until)
+    shown = run(binary, "replay", "--config", config, "--input", demo, "--headers", *until)
+    check(shown.returncode == 0, f"replay --headers exited {shown.returncode}: {shown.stderr}")
+    plain_lines = [json.loads(l) for l in plain.stdout.splitlines()]
+    lines = [json.loads(l) for l in shown.stdout.splitlines()]
+    check(len(lines) == len(plain_lines) and len(lines) > 0,
+          f"--headers printed {len(lines)} records, without it {len(plain_lines)}")
+    # The same records otherwise: --headers only adds.
+    check([{k: v for k, v in l.items() if k != "headers"} for l in lines]
+          == [{k: v for k, v in l.items() if k != "headers"} for l in plain_lines],
+          "--headers changed what replay prints besides the headers")
+    check(all("headers" not in l for l in plain_lines if l["topic"] != "crp.dlq"),
+          "replay without --headers printed a non-dead-letter record's headers")
+    check(all(isinstance(l.get("headers"), dict) for l in lines), "a record printed without headers under --headers")
+    escalations = [l for l in lines if l["topic"] == "crp.escalations"]
+    check(len(escalations) > 0, "the demo produced no escalation")
+    for l in escalations:
+        h = l["headers"]
+        ok = (h.get("ce_specversion") == "1.0" and h.get("ce_type", "").startswith("uk.gov.crp.")
+              and h.get("ce_subject") == l["key"] and h.get("ce_id") and h.get("ce_source"))
+        if not check(ok, f"an escalation's headers are not CloudEvents binary mode: {h}"):
+            break
+    calls = [l for l in lines if l["topic"].startswith("webhook:")]
+    check(len(calls) > 0, "the demo produced no webhook call")
+    for l in calls:
+        h = l["headers"]
+        ok = (h.get("content-type") == "application/json" and h.get("webhook-id", "").startswith("msg_")
+              and h.get("webhook-timestamp", "").isdigit() and h.get("webhook-signature", "").startswith("v1,"))
+        if not check(ok, f"a webhook call's headers are not a Standard Webhooks request's: {h}"):
+            break
+    # No child's name or free text in any header: the demo's summary text never appears.
+    texts = [json.loads(l).get("value", {}) for l in Path(demo).read_text().splitlines() if l.strip()]
+    summaries = [t.get("summary") for t in texts if isinstance(t, dict) and t.get("summary")]
+    headers_text = json.dumps([l["headers"] for l in lines if l["topic"] != "crp.dlq"])
+    check(not any(s in headers_text for s in summaries), "a free-text summary appears in a header")
+
+
+# Samples that exist to be refused, with the dead-letter classes each must produce (and no
+# other). Every other file in config/samples/ must replay with no dead letter at all.
+REFUSED_SAMPLES = {
+    "canonical-demo.jsonl": {"crp.NotJson": 1},  # its last line shows a refused record
+}
+
+
+def check_samples(binary, repo):
+    config = str(repo / "config/crp-adapter.json")
+    samples = sorted((repo / "config/samples").glob("*.jsonl"))
+    check(len(samples) >= 6, f"only {len(samples)} shipped samples found")
+    check(set(REFUSED_SAMPLES) <= {p.name for p in samples}, f"REFUSED_SAMPLES names a missing sample")
+    for sample in samples:
+        r = run(binary, "replay", "--strict", "--config", config, "--input", str(sample),
+                "--until", "2028-01-01T00:00:00Z")
+        s = summary_of(r.stderr)
+        if not check(s is not None, f"{sample.name}: no replay summary: {r.stderr.strip()[-300:]}"):
+            continue
+        (records_in, records_out, dead), out, dead_by_class = s
+        want = REFUSED_SAMPLES.get(sample.name, {})
+        check(r.returncode == (5 if want else 0),
+              f"{sample.name}: replay --strict exited {r.returncode}, want {5 if want else 0}: {dead_by_class}")
+        check(dead_by_class == want, f"{sample.name}: dead letters {dead_by_class}, want {want}")
+        check(out.get("crp.escalations", 0) > 0, f"{sample.name}: no escalation produced: {out}")
+
+
+def check_config_problems(binary, repo, work):
+    """check-config reports every problem of a configuration in one run."""
+    shipped = repo / "config/crp-adapter.json"
+    r = run(binary, "check-config", "--config", str(shipped))
+    partners = sorted((repo / "config/partners").glob("*.json"))
+    named = [p for p in partners if p.name in r.stderr]
+    check(r.returncode == 3 and len(named) == len(partners) and len(partners) >= 2,
+          f"check-config without partner keys named {len(named)} of {len(partners)} partner files in one run "
+          f"(exit {r.returncode}):\n{r.stderr}")
+    # A config with problems of three independent kinds, all reported at once.
+    cfg = absolute_config(shipped)
+    base = shipped.parent
+    cfg["protocols"].append(str(work / "missing-protocol.json"))
+    cfg["kafka"]["sasl.password"] = {"env": "CRP_CLI_TEST_UNSET_PASSWORD"}
+    path = work / "broken.json"
+    path.write_text(json.dumps(cfg))
+    r = run(binary, "check-config", "--config", str(path))
+    errors = [l for l in r.stderr.splitlines() if l.startswith("crp-adapter: configuration error:")]
+    check(r.returncode == 3, f"check-config of a broken config exited {r.returncode}, want 3")
+    check("missing-protocol.json" in r.stderr, "the missing protocol file was not reported")
+    check("CRP_CLI_TEST_UNSET_PASSWORD" in r.stderr, "the unset Kafka secret was not reported")
+    check(len(errors) == len(partners) + 2, f"{len(errors)} problems reported, want {len(partners) + 2}:\n{r.stderr}")
+    check(f"check-config: {len(partners) + 2} problems" in r.stderr, f"no problem count:\n{r.stderr}")
+    # --offline: the same config, only the protocol file is a problem.
+    r = run(binary, "check-config", "--offline", "--config", str(path))
+    errors = [l for l in r.stderr.splitlines() if l.startswith("crp-adapter: configuration error:")]
+    check(r.returncode == 3 and len(errors) == 1 and "missing-protocol.json" in errors[0],
+          f"check-config --offline: {r.returncode}:\n{r.stderr}")
+    # Semantic problems, both reported: a role with no mailbox, email kinds with no template.
+    cfg["protocols"] = cfg["protocols"][:-1]
+    cfg["kafka"].pop("sasl.password")
+    directory = json.loads((base / "directory/example-authority.json").read_text())
+    directory["default"].pop("principal_iro")  # walsall's role only
+    (work / "directory.json").write_text(json.dumps(directory))
+    cfg["directory"]["file"] = str(work / "directory.json")
+    cfg["email"]["templates"].pop("decision_overdue")
+    cfg["email"]["templates"]["walsall.decision_overdue"] = "6f1c2a52-0c3e-4d2b-9a8e-0b1c2d3e4f99"
+    path.write_text(json.dumps(cfg))
+    r = run(binary, "check-config", "--offline", "--config", str(path))
+    errors = [l for l in r.stderr.splitlines() if l.startswith("crp-adapter: configuration error:")]
+    check(r.returncode == 3, f"check-config accepted a role with no mailbox and a missing template: {r.stderr}")
+    role_errors = [e for e in errors if "'principal_iro'" in e]
+    check(len(role_errors) == 1 and "protocol walsall" in role_errors[0],
+          f"the role with no mailbox was not reported once for walsall:\n{r.stderr}")
+    kind_errors = [e for e in errors if "'decision_overdue'" in e]
+    protocols = {re.search(r"protocol (\S+) can send", e).group(1) for e in kind_errors}
+    check(protocols == {"bradford", "rotherham", "calderdale", "iro-cp-lac"},
+          f"decision_overdue without a template: reported for {protocols}, want every protocol but walsall:\n{r.stderr}")
+    check(len(errors) == 1 + 4, f"{len(errors)} problems reported, want 5:\n{r.stderr}")
+    # The calendar warning still comes with check-config (the published data ends in 2028).
+    r = run(binary, "check-config", "--offline", "--config", str(shipped))
+    check(r.returncode == 0, f"check-config --offline of the shipped config: {r.returncode}: {r.stderr}")
+
+
+def absolute_config(shipped):
+    """The shipped config with every file it names made absolute, to be written elsewhere."""
+    cfg = json.loads(shipped.read_text())
+    base = shipped.parent
+    cfg["calendar"]["file"] = str(base / cfg["calendar"]["file"])
+    cfg["protocols"] = [str(base / p) for p in cfg["protocols"]]
+    for section, key in (("directory", "file"), ("webhooks", "partners"), ("agencies", "file")):
+        if key in cfg.get(section, {}):
+            cfg[section][key] = str(base / cfg[section][key])
+    for i in cfg["inputs"]:
+        if "mapping" in i:
+            i["mapping"] = str(base / i["mapping"])
+    return cfg
+
+
 def check_offline(binary, repo, work):
     shipped = repo / "config/crp-adapter.json"
     r = run(binary, "check-config", "--config", str(shipped))
@@ -177,12 +319,8 @@ def check_offline(binary, repo, work):
     check(r.returncode == 0 and r.stdout.startswith("ok: 5 protocols"),
           f"check-config --offline of the shipped config: exit {r.returncode}: {r.stderr.strip()}")
     # Kafka credentials by file and by environment variable, neither present.
-    cfg = json.loads(shipped.read_text())
+    cfg = absolute_config(shipped)
     base = shipped.parent
-    cfg["calendar"]["file"] = str(base / cfg["calendar"]["file"])
-    cfg["protocols"] = [str(base / p) for p in cfg["protocols"]]
-    cfg["directory"]["file"] = str(base / cfg["directory"]["file"])
-    cfg["webhooks"]["partners"] = str(base / cfg["webhooks"]["partners"])
     cfg["kafka"].update({"security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512",
                          "sasl.username": "crp-adapter",
                          "sasl.password": {"env": "CRP_CLI_TEST_UNSET_PASSWORD"},
@@ -227,13 +365,16 @@ def main():
         check_usage_errors(binary, repo)
         check_replay(binary, repo, work)
         check_offline(binary, repo, work)
+        check_headers(binary, repo)
+        check_samples(binary, repo)
+        check_config_problems(binary, repo, work)
         check_readme_try_it(binary, repo)
     for f in failures:
         print(f"FAIL {f}", file=sys.stderr)
     if failures:
         return 1
     print("ok: --help on every command, --version, usage errors, replay summary/--strict/stdin/directory, "
-          "check-config --offline")
+          "check-config --offline, replay --headers, every shipped sample, check-config's problems in one run")
     return 0
 
 
