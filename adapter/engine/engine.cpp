@@ -4,6 +4,7 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "adapter/engine/agency_codes.h"
 #include "adapter/engine/quoted_identifier.h"
 
 namespace crp {
@@ -82,6 +83,12 @@ class Engine::Step {
       : rt_(rt), p_(rt.protocol), c_(c), now_(now), out_(out) {}
 
   void on_event(const InboundEvent& e) {
+    // Contacts may come on any event of the challenge: the latest address for
+    // a role wins (a professional named later is still written to).
+    if (!creates_challenge(e.type)) {
+      for (const auto& [role, address] : e.contact_emails)
+        c_.contact_emails.insert_or_assign(role, address);
+    }
     switch (e.type) {
       case EventType::raised:
         raise(e, e.stage);
@@ -265,6 +272,21 @@ class Engine::Step {
     if (e.immediate_risk) alert_immediate_risk(stage_def(stage), e.occurred_at);
     start_stage(stage, e.occurred_at, e.immediate_risk && skipped ? "immediate_risk" : "raised",
                 e.respond_by, skipped);
+    share_partner_agency_issue(e.occurred_at);
+  }
+
+  // Walsall: "When issues are outside of the social workers remit and every
+  // effort has been made to address the issue with partners then the matter
+  // should be shared with the Head of Service for Safeguarding."
+  void share_partner_agency_issue(Instant at) {
+    const auto& to = p_.partner_agency.notify_on_raise;
+    if (to.empty() || !AgencyCodes::is_partner(c_.agency)) return;
+    notify("partner_agency_issue",
+           current().label_for(c_.track) + " raised on " + date_text(at) +
+               " concerns a partner agency (" + c_.agency + ")",
+           to, {chair()}, c_.due_at);
+    case_note(query_text(), "Shared with " + join_titles(p_, to),
+              "A partner agency (" + c_.agency + ") is involved");
   }
 
   // Calderdale 6.10: "where a child is judged to be at risk of immediate harm
@@ -285,7 +307,11 @@ class Engine::Step {
     n.to = alert;
     n.cc = {};
     add_unique(n.cc, {chair()}, n.to);
+    std::vector<std::string> told = n.to;
+    add_unique(told, n.cc);
     emit(std::move(n));
+    case_note(query_text(), "Immediate risk alert sent to " + join_titles(p_, told),
+              "Immediate action is needed");
   }
 
   void open(const InboundEvent& e) {
@@ -401,9 +427,12 @@ class Engine::Step {
       const Duty* def = duty_def(d);
       if (def && def->survives_stage) continue;
       d.superseded = true;
+      const std::string label = def ? def->label : d.id;
       lifecycle(LifecycleEvent{"duty.superseded", d.stage, stage_def(d.stage).label_for(c_.track),
-                               "", "", "", d.id, def ? def->label : d.id, d.due},
+                               "", "", "", d.id, label, d.due},
                 at);
+      case_note(query_text(), "Not done: " + label,
+                "No longer required: the challenge left " + stage_def(d.stage).label_for(c_.track));
     }
   }
   const Duty* duty_def(const DutyState& d) const {
@@ -454,6 +483,11 @@ class Engine::Step {
            std::nullopt);
     if (!s.outcome_prompt.empty() && outcome != "withdrawn")
       notify("next_steps", s.outcome_prompt, {chair()}, {}, std::nullopt);
+    for (const PartnerRoute& r : s.partners) {
+      if (r.when == PartnerWhen::closed)
+        emit(PartnerDecision{r.route, "challenge.closed", s.id, s.label_for(c_.track),
+                             std::nullopt});
+    }
     case_note(query_text(), s.label_for(c_.track) + " closed",
               outcome == "resolved"    ? "Resolved at " + s.label_for(c_.track)
               : outcome == "withdrawn" ? "Withdrawn at " + s.label_for(c_.track)
@@ -623,6 +657,8 @@ class Engine::Step {
     lifecycle(
         LifecycleEvent{"step_down.check_scheduled", "", "", "", "", "", "", "", c_.check_due_at},
         e.occurred_at);
+    case_note("Step down to Child in Need", "Step-down check scheduled",
+              "Check due " + date_text(*c_.check_due_at));
   }
 
   void step_down_checked(const InboundEvent& e) {
@@ -675,6 +711,8 @@ class Engine::Step {
                (s.next.empty() ? "; this is the last stage of the protocol"
                                : "; the chair decides whether to escalate"),
            {chair()}, {s.response_by}, due);
+    case_note(query_text(), "No response to " + s.label_for(c_.track) + " by " + date_text(due),
+              "Overdue; referred to " + p_.role_title(chair()) + " to decide");
     start_decision_clock(s, due);  // the chair's decision is chased in turn
   }
 
@@ -698,6 +736,9 @@ class Engine::Step {
            "No decision recorded on " + s.label_for(c_.track) + " by " + date_text(due) +
                ": resolve, escalate or withdraw",
            {decider(s)}, cc, due);
+    case_note(query_text(),
+              "No decision recorded on " + s.label_for(c_.track) + " by " + date_text(due),
+              "Decision overdue; chased with " + p_.role_title(decider(s)));
   }
 
   void duty_overdue(DutyState& d) {
@@ -709,6 +750,8 @@ class Engine::Step {
                              label, d.due},
               d.due);
     notify("duty_overdue", "Overdue: " + label, {def ? def->owner : chair()}, {chair()}, d.due);
+    case_note(query_text(), "Not done by " + date_text(d.due) + ": " + label,
+              "Overdue; chased with " + p_.role_title(def ? def->owner : chair()));
   }
 
   void process_overdue(Instant due) {
@@ -718,6 +761,8 @@ class Engine::Step {
               due);
     notify("process_overdue", "The formal process has passed its overall limit",
            p_.process_limit->notify, {}, due);
+    case_note(query_text(), "The formal process passed its overall limit on " + date_text(due),
+              "Referred to " + join_titles(p_, p_.process_limit->notify));
   }
 
   void step_down_check_due(Instant due) {
@@ -726,6 +771,8 @@ class Engine::Step {
     notify("step_down_check_due",
            "Check that a multi-agency CiN meeting has taken place and a CiN Plan is in place",
            p_.step_down_check->notify, {}, due);
+    case_note("Step down to Child in Need", "Step-down check due " + date_text(due),
+              "Referred to " + join_titles(p_, p_.step_down_check->notify));
   }
 
   const ProtocolRuntime& rt_;

@@ -56,4 +56,8 @@ bool Protocol::is_later_on_route(const std::string& from, const std::string& to)
   return false;
 }
 
+bool PartnerAgencyRule::is_agency_role(const std::string& role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
 }  // namespace crp

@@ -58,7 +58,9 @@ struct Route {
   bool record_on_child_file = true;  // false: no case note, no case_id on any output
 };
 
-enum class PartnerWhen { stage_started, immediate_risk };
+// When a stage's partner route is told: as it starts, only when it starts with
+// an immediate risk, or when the challenge closes at it (the outcome).
+enum class PartnerWhen { stage_started, immediate_risk, closed };
 
 struct PartnerRoute {
   std::string route;  // e.g. "rscp_business_unit"; mapped to partner endpoints by config
@@ -115,6 +117,20 @@ struct StepDownCheck {
   std::string invoke_stage;
 };
 
+// The professional's own agency when it is a partner, not the council
+// (Calderdale: "the professional and their immediate supervising manager",
+// "the Designated Child Protection lead in the professional's organisation").
+struct PartnerAgencyRule {
+  // Roles that belong to the professional's agency: addressed from the
+  // challenge's contacts and the directory's `agencies.<code>`, never a council
+  // mailbox (docs/decisions/0042).
+  std::vector<std::string> roles;
+  // Told when a challenge involving a partner agency is raised (Walsall: issues
+  // with partners "shared with the Head of Service for Safeguarding").
+  std::vector<std::string> notify_on_raise;
+  bool is_agency_role(const std::string& role) const;
+};
+
 struct GoodPracticeNotes {
   std::vector<std::string> to;
   std::vector<std::string> exemplary_cc;
@@ -141,6 +157,7 @@ struct Protocol {
   std::vector<Route> routes;         // besides the main route
   ImmediateRiskRule immediate_risk;  // alert only, at any stage
   ProtocolReport report;             // what the board report monitors (`report`)
+  PartnerAgencyRule partner_agency;
   // How long a decider has after a response or meeting before
   // challenge.decision_overdue (a product default: the documents give none).
   Deadline decide_within{5, DeadlineUnit::working_days};

@@ -105,9 +105,9 @@ Stage stage(const rapidjson::Value& s) {
   if (s.HasMember("partners")) {
     for (const auto& p : s["partners"].GetArray()) {
       PartnerRoute route{p["route"].GetString(), PartnerWhen::stage_started};
-      if (p.HasMember("when") && std::string(p["when"].GetString()) == "immediate_risk") {
-        route.when = PartnerWhen::immediate_risk;
-      }
+      const std::string when = p.HasMember("when") ? p["when"].GetString() : "stage_started";
+      if (when == "immediate_risk") route.when = PartnerWhen::immediate_risk;
+      if (when == "closed") route.when = PartnerWhen::closed;
       out.partners.push_back(route);
     }
   }
@@ -145,6 +145,8 @@ class Checker {
       roles(p_.good_practice_notes->exemplary_cc, "/good_practice_notes/exemplary_cc");
     }
     roles(p_.immediate_risk.alert, "/immediate_risk/alert");
+    roles(p_.partner_agency.roles, "/partner_agency/roles");
+    roles(p_.partner_agency.notify_on_raise, "/partner_agency/notify_on_raise");
     std::set<std::string> route_ids;
     for (std::size_t i = 0; i < p_.routes.size(); ++i) {
       const Route& r = p_.routes[i];
@@ -263,6 +265,10 @@ Protocol load_protocol(const rapidjson::Value& doc, const std::string& file) {
   if (doc.HasMember("good_practice_notes")) {
     const auto& g = doc["good_practice_notes"];
     p.good_practice_notes = GoodPracticeNotes{strings(g, "to"), strings(g, "exemplary_cc")};
+  }
+  if (doc.HasMember("partner_agency")) {
+    const auto& a = doc["partner_agency"];
+    p.partner_agency = PartnerAgencyRule{strings(a, "roles"), strings(a, "notify_on_raise")};
   }
   for (const auto& s : doc["stages"].GetArray()) p.stages.push_back(stage(s));
   if (doc.HasMember("routes")) {

@@ -84,6 +84,15 @@ void OutputRouter::route(const Effect& e, const Engine& engine, const Record* in
             out.push_back(std::move(r));
           }
           for (const auto& u : unresolved) {
+            const std::string why = "no email address for role '" + u.role + "' (" +
+                                    what.template_key +
+                                    (u.agency.empty() ? "" : ", agency " + u.agency) + ")";
+            // With the input that caused it, so a person can resend it once
+            // the directory has the mailbox; a deadline has no input record.
+            if (input) {
+              out.push_back(dead_letter(*input, "crp.UnresolvedRecipient", why));
+              continue;
+            }
             Record r{config_.topics.dlq,
                      e.challenge_id,
                      {},
@@ -110,7 +119,7 @@ void OutputRouter::route(const Effect& e, const Engine& engine, const Record* in
           field(w, "challenge_id", e.challenge_id);
           field(w, "case_id", e.case_id);
           field(w, "protocol", e.protocol);
-          field(w, "agency", e.agency);
+          field(w, "agency", config_.agencies.code_of(e.agency).code);
           field(w, "stage", what.stage);
           field(w, "stage_label", what.stage_label);
           if (what.due_at) field(w, "due_at", format_iso8601(*what.due_at));
@@ -136,8 +145,7 @@ void OutputRouter::route_facts(const Effect& e, const LifecycleEvent& event, con
                                std::vector<Record>& out) const {
   const ProtocolRuntime* rt = config_.protocols->find(e.protocol);
   if (!rt) return;
-  // Until the service maps agency text to codes, text that is not a code is "other".
-  auto agency_code = [](std::string_view text) { return std::string(text); };
+  auto agency_code = [&](std::string_view text) { return config_.agencies.code_of(text).code; };
   for (std::string& value :
        connectors::facts::facts_of(e, event, engine.find(e.challenge_id), *rt, agency_code)) {
     out.push_back(Record{config_.topics.facts,

@@ -44,6 +44,8 @@ void Processor::apply(const Record& in, const std::optional<Instant>& wall,
     advance_to(event->occurred_at - std::chrono::milliseconds(1), out);
     clock_ = event->occurred_at;
   }
+  const Challenge* existing = engine_.find(event->challenge_id);
+  intake_.admit(*event, existing ? existing->agency : std::string());
   effects_.clear();
   engine_.apply(*event, wall.value_or(clock_), effects_);
   emit(effects_, &in, out);

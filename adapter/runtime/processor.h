@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "adapter/engine/engine.h"
+#include "adapter/runtime/intake.h"
 #include "adapter/runtime/output_router.h"
 #include "adapter/runtime/record.h"
 #include "adapter/runtime/service_config.h"
@@ -20,7 +21,7 @@ struct Output {
 class Processor {
  public:
   Processor(const ServiceConfig& config, Engine& engine)
-      : config_(config), engine_(engine), router_(config) {}
+      : config_(config), engine_(engine), router_(config), intake_(config) {}
 
   // Event time: the clock follows the events' occurred_at. Timers due before
   // the event fire first (a response at exactly 17:00 is on time).
@@ -34,6 +35,8 @@ class Processor {
   // replay's --until: an event dated more than a day after it is refused, as
   // one dated a day after the wall clock is in `run`.
   void set_horizon(std::optional<Instant> horizon) { horizon_ = horizon; }
+  // Who counts unmapped agencies and refused contacts (the service's metrics).
+  void set_intake_observer(IntakeObserver* observer) { intake_.set_observer(observer); }
   // The DLQ record for an input that never reached a connector (e.g. not a record at all).
   Record dead_letter(const Record& in, const std::string& error_class,
                      const std::string& message) const {
@@ -47,6 +50,7 @@ class Processor {
   const ServiceConfig& config_;
   Engine& engine_;
   OutputRouter router_;
+  Intake intake_;
   // True (and dead-letters the record) when `at` is outside 2000-2100 or
   // further ahead of the clock than a case system's clock skew can explain.
   bool impossible_date(const Record& in, Instant at, const std::optional<Instant>& wall,

@@ -230,6 +230,13 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
     if (e.HasMember("case_link")) c.case_link = e["case_link"].GetString();
   }
   if (doc.HasMember("directory")) load_directory(doc["directory"], base, c);
+  if (doc.HasMember("agencies")) {
+    std::string file = resolve(base, doc["agencies"]["file"].GetString());
+    rapidjson::Document table = json::parse_file(file);
+    if (auto v = json::validate("agencies.schema.json", table))
+      throw ConfigError(file, v->document_pointer, v->message);
+    c.agencies = AgencyCodes::from_json(table, file);
+  }
   if (doc.HasMember("kafka")) {
     for (auto m = doc["kafka"].MemberBegin(); m != doc["kafka"].MemberEnd(); ++m) {
       std::string key = m->name.GetString();
@@ -259,11 +266,6 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
       c.transactional_id_prefix = r["transactional_id_prefix"].GetString();
     if (r.HasMember("clock")) c.event_clock = std::string(r["clock"].GetString()) == "event";
     if (r.HasMember("memory_limit_mib")) c.memory_limit_mib = r["memory_limit_mib"].GetUint64();
-  }
-  return c;
-}
-
-}  // namespace crp
     if (r.HasMember("dead_letter_retention_days"))
       c.dead_letter_retention = std::chrono::hours(24 * r["dead_letter_retention_days"].GetInt());
   }
@@ -272,5 +274,10 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
     if (l.HasMember("max_record_bytes"))
       c.record_limits.max_bytes = l["max_record_bytes"].GetUint();
     if (l.HasMember("max_depth")) c.record_limits.max_depth = l["max_depth"].GetUint();
+  }
   // Every record read from here on (connectors, replay) uses these.
   json::set_record_limits(c.record_limits);
+  return c;
+}
+
+}  // namespace crp

@@ -10,10 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "adapter/engine/agency_codes.h"
 #include "adapter/engine/protocol_set.h"
-#include "connectors/email/role_directory.h"
 #include "adapter/json/json.h"
 #include "adapter/runtime/secret.h"
+#include "connectors/email/role_directory.h"
 #include "connectors/notify/notify_settings.h"
 #include "connectors/source.h"
 #include "connectors/webhooks/partner.h"
@@ -80,6 +81,7 @@ struct ServiceConfig {
   std::map<std::string, std::string> email_templates;
   std::string case_link;                       // "{case_id}" replaced
   connectors::email::RoleDirectory directory;  // role -> mailbox by team / locality / default
+  AgencyCodes agencies;                        // agency text -> code (`agencies.file`)
   std::map<std::string, std::string> kafka;    // secrets already resolved
   int commit_interval_ms = 100;
   int max_batch = 1000;
@@ -92,14 +94,14 @@ struct ServiceConfig {
   // runtime.memory_limit_mib: resident memory above which newly assigned
   // partitions are refused rather than restored (docs/decisions/0031). Absent: none.
   std::optional<std::uint64_t> memory_limit_mib;
-};
-
   // runtime.dead_letter_retention_days: the DLQ topic's retention.ms when the
   // service creates it (docs/decisions/0045).
   std::chrono::milliseconds dead_letter_retention{std::chrono::hours(24 * 7)};
   // `limits`: what one input record may be (docs/decisions/0035). Loading a
   // config makes them the process's json::record_limits().
   json::Limits record_limits = json::kRecordLimits;
+};
+
 // Loads, validates and resolves the whole configuration, protocols included.
 // Throws json::ConfigError naming the file, the JSON pointer and the reason.
 // Partner signing keys are read only where they are used: `run` and

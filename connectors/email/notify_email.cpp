@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cctype>
 
 namespace crp::connectors::email {
 namespace {
@@ -14,6 +15,23 @@ std::string replace_all(std::string text, const std::string& from, const std::st
     text.replace(at, from.size(), to);
   }
   return text;
+}
+
+// A URL path segment: every byte but RFC 3986's unreserved ones is encoded, so
+// a case id can never add a path, query or another host to the link.
+std::string percent_encode(const std::string& text) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -48,9 +66,15 @@ void map(const Effect& effect, const NotificationDecision& n, const ServiceConfi
       if (auto it = challenge->contact_emails.find(role); it != challenge->contact_emails.end())
         address = it->second;
     }
-    if (!address) address = config.directory.resolve(role, team, locality);
+    const std::string& agency = challenge ? challenge->agency : kNone;
+    const bool partner_role =
+        rt && rt->protocol.partner_agency.is_agency_role(role) && AgencyCodes::is_partner(agency);
     if (!address) {
-      unresolved.push_back({role});
+      address = partner_role ? config.directory.resolve_for_agency(role, agency, locality)
+                             : config.directory.resolve(role, team, locality);
+    }
+    if (!address) {
+      unresolved.push_back({role, partner_role ? agency : std::string()});
       return;
     }
     if (std::find(sent_to.begin(), sent_to.end(), *address) != sent_to.end()) return;
@@ -73,8 +97,9 @@ void map(const Effect& effect, const NotificationDecision& n, const ServiceConfi
     w.Key("copy"), w.String(copy ? "yes" : "no");
     w.Key("reason"), w.String(n.reason);
     w.Key("due_date"), w.String(n.due_at && rt ? rt->calendar->local_date_text(*n.due_at) : "");
-    w.Key("link"),
-        w.String(on_file ? replace_all(config.case_link, "{case_id}", effect.case_id) : "");
+    w.Key("link"), w.String(on_file ? replace_all(config.case_link, "{case_id}",
+                                                  percent_encode(effect.case_id))
+                                    : "");
     w.EndObject();
     // Stable per decision and recipient: Notify's reference, and the key a
     // sender de-duplicates retries by.

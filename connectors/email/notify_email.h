@@ -24,7 +24,8 @@ struct EmailRecord {
 };
 
 struct Unresolved {
-  std::string role;  // no address on the event nor in the directory
+  std::string role;    // no address on the event nor in the directory
+  std::string agency;  // the partner agency whose role it is, if it is one
 };
 
 // The Notify template id for a decision: "protocol.stage.kind", then
@@ -33,7 +34,10 @@ std::string template_id(const ServiceConfig& config, const std::string& protocol
                         const std::string& stage, const std::string& kind);
 
 // Addresses come from the challenge's contacts first, then the directory (the
-// challenge's team, then locality, then the default). One record per distinct
+// challenge's team, then locality, then the default). A partner agency's own
+// role (the protocol's partner_agency.roles, when the challenge's agency is a
+// partner) comes from the contacts, then the directory's entry for that agency,
+// and never from a council mailbox (docs/decisions/0042). One record per distinct
 // address: a mailbox that serves two roles gets one email, addressed as the
 // first role ("to" before "cc"). `challenge` may be null (then the directory's
 // defaults apply).

@@ -1,9 +1,16 @@
 #include "connectors/email/role_directory.h"
 
+#include <cctype>
+
 #include "adapter/json/json.h"
 
 namespace crp::connectors::email {
 namespace {
+
+std::string lower(std::string text) {
+  for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return text;
+}
 
 bool is_role_key(const std::string& key) {
   if (key.empty() || key.front() < 'a' || key.front() > 'z') return false;
@@ -24,6 +31,12 @@ RoleDirectory::Mailboxes read_mailboxes(const rapidjson::Value& o, const std::st
     }
     out.emplace(role, m->value.GetString());
   }
+  return out;
+}
+
+std::set<std::string> read_domains(const rapidjson::Value& a) {
+  std::set<std::string> out;
+  for (const auto& v : a.GetArray()) out.insert(lower(v.GetString()));
   return out;
 }
 
@@ -56,6 +69,26 @@ RoleDirectory RoleDirectory::from_json(const rapidjson::Value& doc, const std::s
       d.teams_.emplace(name, std::move(t));
     }
   }
+  if (doc.HasMember("council_domains")) d.council_domains_ = read_domains(doc["council_domains"]);
+  if (doc.HasMember("agencies")) {
+    for (auto m = doc["agencies"].MemberBegin(); m != doc["agencies"].MemberEnd(); ++m) {
+      const std::string code = m->name.GetString();
+      const std::string at = json::pointer_append("/agencies", code);
+      Agency a;
+      if (m->value.HasMember("domains")) a.domains = read_domains(m->value["domains"]);
+      if (m->value.HasMember("roles"))
+        a.roles = read_mailboxes(m->value["roles"], file, at + "/roles");
+      if (m->value.HasMember("localities")) {
+        const auto& ls = m->value["localities"];
+        for (auto l = ls.MemberBegin(); l != ls.MemberEnd(); ++l) {
+          const std::string name = l->name.GetString();
+          a.localities.emplace(
+              name, read_mailboxes(l->value, file, json::pointer_append(at + "/localities", name)));
+        }
+      }
+      d.agencies_.emplace(code, std::move(a));
+    }
+  }
   return d;
 }
 
@@ -75,6 +108,36 @@ std::optional<std::string> RoleDirectory::resolve(const std::string& role, const
   }
   if (auto r = default_.find(role); r != default_.end()) return r->second;
   return std::nullopt;
+}
+
+std::optional<std::string> RoleDirectory::resolve_for_agency(const std::string& role,
+                                                             const std::string& agency,
+                                                             const std::string& locality) const {
+  auto a = agencies_.find(agency);
+  if (a == agencies_.end()) return std::nullopt;
+  if (auto l = a->second.localities.find(locality); l != a->second.localities.end()) {
+    if (auto r = l->second.find(role); r != l->second.end()) return r->second;
+  }
+  if (auto r = a->second.roles.find(role); r != a->second.roles.end()) return r->second;
+  return std::nullopt;
+}
+
+bool RoleDirectory::allows_contact(const std::string& address, const std::string& agency) const {
+  bool any_listed = !council_domains_.empty();
+  for (const auto& [code, a] : agencies_) any_listed = any_listed || !a.domains.empty();
+  if (!any_listed) return true;
+  const auto at = address.rfind('@');
+  if (at == std::string::npos) return false;
+  const std::string domain = lower(address.substr(at + 1));
+  if (council_domains_.count(domain)) return true;
+  auto a = agencies_.find(agency);
+  return a != agencies_.end() && a->second.domains.count(domain) > 0;
+}
+
+std::set<std::string> RoleDirectory::agency_codes() const {
+  std::set<std::string> out;
+  for (const auto& [code, a] : agencies_) out.insert(code);
+  return out;
 }
 
 }  // namespace crp::connectors::email

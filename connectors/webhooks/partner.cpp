@@ -42,10 +42,13 @@ std::string read_signing_key(const rapidjson::Value& ref, const std::filesystem:
   const Secret text = read_secret(source, file, at);
   if (!text.view().starts_with("whsec_"))
     throw ConfigError(file, at, where + " does not hold a whsec_<base64> secret");
-  auto key = decode_secret(text);
+  auto key = decode_secret(text.str());
   if (!key) throw ConfigError(file, at, where + " is not valid base64 after whsec_");
-  if (key->size() < 16) throw ConfigError(file, at, where + " is shorter than 16 bytes (128 bits)");
-  return *key;
+  if (key->size() < 16) {
+    wipe(*key);
+    throw ConfigError(file, at, where + " is shorter than 16 bytes (128 bits)");
+  }
+  return std::move(*key);  // at least 16 bytes: on the heap, so the move leaves no copy
 }
 
 }  // namespace

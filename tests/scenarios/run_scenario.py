@@ -3,7 +3,9 @@
 
 A scenario is three files in tests/scenarios/<protocol>/:
   NAME.scenario.json  {"seed": the sentence it checks, "until": ISO8601 or null,
-                       "expect": [partial records that must appear, in order]}
+                       "expect": [partial records that must appear, in order],
+                       "absent": [partial records that must not appear],
+                       "absent_text": [strings that must appear nowhere]}
   NAME.in.jsonl       the input records, as they would arrive on Kafka
   NAME.out.jsonl      the exact expected output (golden; regenerate with --update
                       and review the diff)
@@ -53,6 +55,10 @@ def main():
         if hit:
             sys.exit(f"{scenario.name}: must not appear: {json.dumps(want)}\nfound: {json.dumps(hit[0])}")
 
+    # Text that must appear nowhere, e.g. a name given with a contact.
+    for text in spec.get("absent_text", []):
+        if text in out:
+            sys.exit(f"{scenario.name}: must not appear anywhere: {text!r}")
     golden = Path(base + ".out.jsonl")
     if update:
         golden.write_text(out)

@@ -73,6 +73,7 @@ const Challenge* ExactlyOnceService::find_challenge(const std::string& id,
 // ---- metrics -------------------------------------------------------------
 
 void ExactlyOnceService::register_metrics(admin::MetricsRegistry& m) {
+  intake_metrics_ = std::make_unique<IntakeMetrics>(m);
   metrics_.records_in =
       &m.counter("crp_records_in_total", "Input records processed, by topic", {"topic"});
   metrics_.records_out = &m.counter(

@@ -56,7 +56,8 @@ void ExactlyOnceService::on_assign(std::vector<RdKafka::TopicPartition*>& partit
     // Partition N of another input topic shares changelog partition N: if N
     // is refused already, it is refused with it.
     if (!tasks_.count(tp->partition()) && !refused_.count(tp->partition())) {
-      tasks_[tp->partition()] = std::make_unique<PartitionTask>(config_, tp->partition());
+      tasks_[tp->partition()] =
+          std::make_unique<PartitionTask>(config_, tp->partition(), intake_metrics_.get());
       fresh.push_back(tp->partition());
     }
   }

@@ -355,7 +355,7 @@ void ExactlyOnceService::rewind_and_rebuild() {
   }
   std::vector<std::int32_t> partitions;
   for (auto& [p, task] : tasks_) {
-    task = std::make_unique<PartitionTask>(config_, p);
+    task = std::make_unique<PartitionTask>(config_, p, intake_metrics_.get());
     partitions.push_back(p);
   }
   restore(partitions);

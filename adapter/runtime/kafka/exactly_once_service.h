@@ -41,6 +41,7 @@
 #include "adapter/runtime/admin/metrics.h"
 #include "adapter/runtime/kafka/changelog_restore.h"
 #include "adapter/runtime/kafka/event_logger.h"
+#include "adapter/runtime/kafka/intake_metrics.h"
 #include "adapter/runtime/kafka/memory_ceiling.h"
 #include "adapter/runtime/kafka/partition_task.h"
 #include "adapter/runtime/kafka/rdkafka_handles.h"
@@ -180,6 +181,7 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
     std::map<std::string, admin::Counter*, std::less<>> in_by_topic;
     std::map<std::string, admin::Counter*, std::less<>> out_by_topic_type;  // "topic\ttype"
   } metrics_;
+  std::unique_ptr<IntakeMetrics> intake_metrics_;  // every task's processor reports to it
 };
 
 }  // namespace crp::kafka

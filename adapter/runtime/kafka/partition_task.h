@@ -13,9 +13,11 @@
 namespace crp::kafka {
 
 struct PartitionTask {
-  PartitionTask(const ServiceConfig& config, std::int32_t number)
+  PartitionTask(const ServiceConfig& config, std::int32_t number,
+                IntakeObserver* intake_observer = nullptr)
       : partition(number), engine(config.protocols), processor(config, engine) {
     engine.set_closed_retention(config.closed_retention);
+    processor.set_intake_observer(intake_observer);
   }
   PartitionTask(const PartitionTask&) = delete;
   PartitionTask& operator=(const PartitionTask&) = delete;
