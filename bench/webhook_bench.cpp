@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "connectors/notify/notify_channel.h"
 #include "connectors/webhooks/delivery.h"
 #include "connectors/webhooks/https_client.h"
 #include "connectors/webhooks/signature.h"
@@ -69,10 +70,16 @@ struct Receiver {
                          ("crp-bench-ca-" + std::to_string(::getpid()) + ".pem"))
                             .string();
   std::atomic<bool> close_each{false};
+  std::atomic<bool> as_notify{false};  // 201 with a notification id, as GOV.UK Notify answers
   crp::test::HttpsTestServer server{cert.cert_pem, cert.key_pem,
                                     [this](const crp::test::ReceivedRequest&) {
                                       crp::test::Reply r;
                                       r.status = 204;
+                                      if (as_notify) {
+                                        r.status = 201;
+                                        r.body = R"({"id":"740e5834-3a29-46b4-9a6f-16142fde533a",)"
+                                                 R"("reference":"r","content":{},"uri":"u"})";
+                                      }
                                       r.close = close_each;
                                       return r;
                                     },
@@ -122,6 +129,61 @@ void deliver(benchmark::State& state, bool fresh_connection_each) {
   state.SetItemsProcessed(delivered);
   state.counters["connections"] = static_cast<double>(rx.server.accepts() - accepts_before);
 }
+
+// GOV.UK Notify's channel (connectors/notify): the same client, plus the
+// JWT (one per second) and the response body parsed for Notify's id; the
+// rate limit set out of the way so the channel itself is measured.
+void BM_Notify_KeepAlive(benchmark::State& state) {
+  Receiver& rx = receiver();
+  rx.close_each = false;
+  rx.as_notify = true;
+  crp::notify::NotifySettings n;
+  std::string error;
+  n.base_url = "https://127.0.0.1:" + std::to_string(rx.server.port());
+  n.endpoint = *parse_endpoint(n.base_url + crp::notify::kEmailPath, error);
+  n.ca_file = rx.ca_file;
+  n.max_in_flight = static_cast<int>(state.range(0));
+  n.rate_limit_per_minute = 1'000'000'000;
+  const crp::notify::ApiKey key{"26785a09-ab16-4eb0-8407-a37497a57506",
+                                "3d844edf-8d35-48ac-975b-e847b4f122b0"};
+  crp::delivery::Job job;
+  job.partner_id = "notify";
+  job.webhook_id = "CH-1:2:practitioner";
+  job.body =
+      R"({"template_id":"6f1c2a52-0c3e-4d2b-9a8e-0b1c2d3e4f50","email_address":)"
+      R"("social.work.duty@authority.example","personalisation":{"case_reference":"LCS-6620149",)"
+      R"("protocol":"Rotherham Practice Resolution Protocol","stage_label":"Stage 1",)"
+      R"("recipient_role":"Responsible practitioner","copy":"no","reason":"Stage 1 raised; )"
+      R"(response due 2027-02-15","due_date":"2027-02-15","link":)"
+      R"("https://casesystem.example.gov.uk/cases/LCS-6620149"},"reference":"CH-1:2:practitioner"})";
+  constexpr int kBatch = 500;
+  boost::asio::io_context io;
+  crp::notify::NotifyChannel channel(io, n, key);
+  std::int64_t delivered = 0, failed = 0;
+  const std::size_t accepts_before = rx.server.accepts();
+  for (auto _ : state) {
+    for (int i = 0; i < kBatch; ++i) {
+      channel.attempt(job, [&](crp::delivery::Outcome o) {
+        if (o.kind == crp::delivery::Outcome::Kind::delivered && !o.reference.empty()) {
+          ++delivered;
+        } else {
+          ++failed;
+        }
+      });
+    }
+    io.run();
+    io.restart();
+  }
+  rx.as_notify = false;
+  if (failed > 0) state.SkipWithError("some sends failed");
+  state.SetItemsProcessed(delivered);
+  state.counters["connections"] = static_cast<double>(rx.server.accepts() - accepts_before);
+}
+BENCHMARK(BM_Notify_KeepAlive)
+    ->ArgName("max_in_flight")
+    ->Arg(8)
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 void BM_Deliver_KeepAlive(benchmark::State& state) {
   deliver(state, false);
