@@ -1,8 +1,11 @@
 // The board report's figures: counts, medians, the period filter, Stage 4.
 #include "adapter/runtime/report/aggregate.h"
+#include "adapter/runtime/report/fact_source.h"
 #include "adapter/runtime/report/period_preset.h"
 
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 namespace crp::report {
 namespace {
@@ -199,6 +202,25 @@ TEST(ReportOpenAsAt, OpenOverdueAndClearedByTheNextStage) {
   EXPECT_EQ(d.months[0].closed, 1);
   EXPECT_EQ(d.months[1].raised, 1);
   EXPECT_EQ(value_of(d.missed_by_agency, "police"), 2);
+}
+
+// The deadlines met at closing share the closing event's fact_id: each is
+// kept, while the same record read twice (a replay, a re-read topic) counts once.
+TEST(ReportFactSource, MetAtClosingKeptApartRepeatedRecordsOnce) {
+  const std::string head =
+      R"({"fact":"deadline.met","fact_version":2,"fact_id":"R-1:30","challenge_id":"R-1",)"
+      R"("protocol":"rotherham","track":"cp","agency":"police","stage":"stage2",)"
+      R"("stage_label":"Stage 2",)";
+  const std::string tail = R"("occurred_at":"2027-02-05T14:00:00Z","occurred_on":"2027-02-05"})";
+  const std::string response = head + R"("deadline":"response",)" + tail;
+  const std::string duty = head + R"("deadline":"duty","duty":"stage2_form",)" + tail;
+  std::istringstream in(response + "\n" + duty + "\n" + duty + "\n" + response + "\n");
+  FactSet set = read_facts_jsonl(in, "crp.facts");
+  EXPECT_TRUE(set.problems.empty()) << (set.problems.empty() ? "" : set.problems[0]);
+  ASSERT_EQ(set.stage_facts.size(), 2u);
+  EXPECT_EQ(set.stage_facts[0].deadline, "response");
+  EXPECT_EQ(set.stage_facts[1].deadline, "duty");
+  EXPECT_EQ(set.stage_facts[1].duty, "stage2_form");
 }
 
 }  // namespace

@@ -24,7 +24,11 @@ void add_fact_value(FactSet& set, std::string_view value, const std::string& whe
     return;
   }
   auto& stage = std::get<StageFact>(*fact);
-  auto [at, added] = set.stage_index.emplace(stage.fact_id, set.stage_facts.size());
+  // The deadlines met at closing are facts of the one closing event: they share
+  // its fact_id and differ by deadline, stage and duty.
+  const std::string key = stage.fact_id + '\n' + connectors::facts::to_string(stage.kind) + '\n' +
+                          stage.deadline + '\n' + stage.stage + '\n' + stage.duty;
+  auto [at, added] = set.stage_index.emplace(key, set.stage_facts.size());
   if (added) {
     set.stage_facts.push_back(std::move(stage));
   } else {

@@ -18,12 +18,14 @@ using connectors::facts::StageFact;
 struct FactSet {
   // One closed fact per challenge id (a repeated id keeps the last, as compaction would).
   std::vector<ChallengeFact> facts;
-  // Stage facts, one per fact id (a record read twice counts once).
+  // Stage facts, one per fact (a record read twice counts once): a fact is its
+  // fact_id, kind, deadline, stage and duty, as the deadlines met at closing
+  // share the closing event's fact_id.
   std::vector<StageFact> stage_facts;
   std::vector<std::string> problems;  // "<where>: <reason>" for every record that could not be read
   std::map<std::string, int> problems_by_kind;               // not_json, schema, totals, ...
   std::unordered_map<std::string, std::size_t> index;        // challenge id -> position in facts
-  std::unordered_map<std::string, std::size_t> stage_index;  // fact id -> position in stage_facts
+  std::unordered_map<std::string, std::size_t> stage_index;  // fact key -> position in stage_facts
 };
 
 // Adds one record value read at `where` (e.g. "line 7", "crp.facts[2]@15").
