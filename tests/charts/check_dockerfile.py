@@ -4,7 +4,7 @@
   check_dockerfile.py REPO [--adapter BIN]
 
 Parses it with BuildKit's own parser (the `dockerfile` wheel) and asserts what the chart
-relies on: Debian 12 stages, a non-root USER equal to the chart's runAsUser, the command
+relies on: Debian 12 stages (a base given by a global ARG is checked by its default), a non-root USER equal to the chart's runAsUser, the command
 the chart runs, the admin port, every COPY source present and not excluded by
 .dockerignore's first rule. With --adapter, every shared library the built binary needs
 (readelf NEEDED, owner found with dpkg) is installed by the runtime stage or in the base.
@@ -58,12 +58,20 @@ def main():
     ap.add_argument("--adapter")
     args = ap.parse_args()
     commands = dockerfile.parse_file(str(args.repo / "Dockerfile"))
-    stages, current = {}, None
+    stages, current, global_args = {}, None, {}
     for c in commands:
-        if c.cmd == "FROM":
+        if c.cmd == "ARG" and current is None:
+            # A global ARG (before any FROM) names a stage's base: its default is what
+            # `docker build` uses; scripts/image-build passes its own Debian 12 base.
+            name, _, default = c.value[0].partition("=")
+            check(default != "", f"global ARG {name} has no default")
+            global_args[name] = default
+        elif c.cmd == "FROM":
             check(len(c.value) == 3 and c.value[1].upper() == "AS", f"unnamed stage: {c.original}")
             current = c.value[-1]
-            stages[current] = {"from": c.value[0], "commands": []}
+            base = re.sub(r"\$\{(\w+)\}|\$(\w+)", lambda m: global_args.get(m.group(1) or m.group(2), "?"),
+                          c.value[0])
+            stages[current] = {"from": base, "commands": []}
         else:
             check(current is not None, f"{c.cmd} before FROM")
             stages[current]["commands"].append(c)
