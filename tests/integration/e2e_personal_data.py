@@ -21,7 +21,11 @@ Then everything the service produced is scanned:
     challenge the markers' records opened (with the bearer token);
   * the raw bodies and headers of the webhooks a partner agency received over
     verified HTTPS (a receiver with a CA made for the run; the signing secret
-    from CRP_PARTNER_SECRET_<ID>), whose allowlist holds no personal field.
+    from CRP_PARTNER_SECRET_<ID>), whose allowlist holds no personal field;
+  * the board report made from crp.facts (`crp-adapter report --records`:
+    report.html, summary.csv, report.csv), which must also hold no case id the
+    service wrote anywhere, no case_id column, and be mode 0600 in a 0700
+    directory.
 A marker may appear in exactly one place: the value of a dead letter, which is
 the original input kept unchanged so nothing is lost. So that the scan cannot
 pass vacuously, the test also asserts that every marker kind reached the
@@ -31,6 +35,8 @@ records were processed, and that the partner received their decisions.
 import copy
 import http.client
 import json
+import stat
+import subprocess
 import sys
 import tempfile
 import time
@@ -556,6 +562,50 @@ def main():
                          f"dead letters' values), {len(log_lines)} log lines, {samples_n} metric samples "
                          f"({labels_n} labels) and {len(metric_text) - 1} API answers, {len(bodies)} webhook "
                          f"requests (bodies and headers)" + (f": {leaks[:8]}" if leaks else ""))
+
+        # The board report from crp.facts: no marker, no case id, owner-only files.
+        case_ids = set()
+
+        def collect(v):
+            if isinstance(v, dict):
+                for k, x in v.items():
+                    if k == "case_id" and isinstance(x, str) and x:
+                        case_ids.add(x)
+                    collect(x)
+            elif isinstance(v, list):
+                for x in v:
+                    collect(x)
+        for r in out:
+            if r["topic"] != "crp.dlq":
+                try:
+                    collect(json.loads(r["value"]))
+                except ValueError:
+                    pass
+        report_dir = work / "report"
+        rep = subprocess.run([args.adapter, "report", "--config", config, "--from", "2025-01-01",
+                              "--to", f"{time.gmtime().tm_year + 1}-12-31", "--records", "--out", str(report_dir)],
+                             capture_output=True, text=True, timeout=120)
+        kinds = [json.loads(r["value"]).get("fact") for r in out if r["topic"] == "crp.facts"]
+        stage_n = sum(k != "challenge.closed" for k in kinds)
+        check(rep.returncode == 0 and stage_n > 0 and f"({stage_n} stage facts read)" in rep.stdout,
+              f"the report read the {stage_n} stage facts on crp.facts: {rep.stdout.strip()} {rep.stderr[-800:]}")
+        report_files = sorted(report_dir.iterdir()) if report_dir.is_dir() else []
+        check([f.name for f in report_files] == ["report.csv", "report.html", "summary.csv"],
+              f"the report wrote report.csv, report.html, summary.csv ({[f.name for f in report_files]})")
+        check(report_dir.is_dir() and stat.S_IMODE(report_dir.stat().st_mode) == 0o700, "the report's directory is 0700")
+        report_leaks = []
+        for f in report_files:
+            text = f.read_text()
+            mode = stat.S_IMODE(f.stat().st_mode)
+            if mode != 0o600:
+                report_leaks.append(f"{f.name} is mode {oct(mode)}")
+            report_leaks += [f"{what} in {f.name}" for what in find_markers(text)]
+            report_leaks += [f"case id {c} in {f.name}" for c in sorted(case_ids) if c in text]
+            if "case_id" in text:
+                report_leaks.append(f"a case_id field in {f.name}")
+        check(case_ids and not report_leaks,
+              f"no marker and none of the {len(case_ids)} case ids in the {len(report_files)} report files, each 0600"
+              + (f": {report_leaks[:8]}" if report_leaks else ""))
 
         # Dead letters keep the input only as long as configured: the service created crp.dlq with retention.ms.
         retention = topic_setting(broker.bootstrap, "crp.dlq", "retention.ms")
