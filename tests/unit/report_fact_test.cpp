@@ -73,7 +73,7 @@ TEST(ChallengeFact, RotherhamOverChristmasMissedFormAndResponseThenWithdrawn) {
   EXPECT_EQ(f.highest_stage, "stage1");
   EXPECT_EQ(f.highest_stage_label, "Stage 1");
   EXPECT_EQ(f.categories, std::vector<std::string>{"core_groups_not_held"});
-  EXPECT_EQ(f.agency, "health_visiting");
+  EXPECT_EQ(f.agency, "health");  // the code of "health_visiting" (config/agencies.json)
   EXPECT_EQ(f.response.missed, 1);
   EXPECT_EQ(f.duty.missed, 1);
   EXPECT_EQ(f.deadlines_met(), 0);
