@@ -103,20 +103,53 @@ void check_files(const rapidjson::Document& doc, const std::string& path, bool o
 // Every role a protocol declares (the loader refuses a role used but not declared) must
 // have a mailbox. A challenge's team comes from the case system and may be any team: the
 // directory looks up the team, then its locality, then the default, so a role that
-// resolves for a team the directory does not list resolves for every team. Contacts on
-// events come first at run time, but a challenge may carry none.
-void check_roles(const ServiceConfig& config, Problems& problems) {
+// resolves for a team the directory does not list resolves for every team. A partner
+// agency's roles (docs/decisions/0042) resolve for a partner's challenge from that agency's
+// entry only: each agency the directory lists must have them all; an agency it does not
+// list gets its addresses from the events' contacts or is dead-lettered, so that is a
+// warning. Contacts on events come first at run time, but a challenge may carry none.
+void check_roles(const ServiceConfig& config, Problems& problems, std::ostream& err) {
+  const std::set<std::string> listed = config.directory.agency_codes();
+  std::set<std::string> unlisted_warned;
+  auto list = [](const std::vector<std::string>& roles) {
+    std::string text;
+    for (const std::string& r : roles) text += (text.empty() ? "'" : ", '") + r + "'";
+    return text;
+  };
   for (const auto& [id, runtime] : config.protocols->all()) {
+    const Protocol& p = runtime.protocol;
     std::vector<std::string> missing;
-    for (const auto& [role, title] : runtime.protocol.roles) {
+    std::map<std::string, std::vector<std::string>> missing_by_agency;
+    bool has_agency_roles = false;
+    for (const auto& [role, title] : p.roles) {
+      // The council's own challenges (agency local_authority) address every role here.
       if (!config.directory.resolve(role, "", "")) missing.push_back(role);
+      if (!p.partner_agency.is_agency_role(role)) continue;
+      has_agency_roles = true;
+      for (const std::string& agency : listed) {
+        if (!config.directory.resolve_for_agency(role, agency, ""))
+          missing_by_agency[agency].push_back(role);
+      }
     }
-    if (missing.empty()) continue;
-    std::string list;
-    for (const std::string& r : missing) list += (list.empty() ? "'" : ", '") + r + "'";
-    problems.add("protocol " + id + ": role" + (missing.size() == 1 ? " " : "s ") + list +
-                 " resolve to no mailbox for a team the role directory does not list: add " +
-                 (missing.size() == 1 ? "it" : "them") + " to the directory's default");
+    if (!missing.empty()) {
+      problems.add("protocol " + id + ": role" + (missing.size() == 1 ? " " : "s ") +
+                   list(missing) +
+                   " resolve to no mailbox for a team the role directory does not list: add " +
+                   (missing.size() == 1 ? "it" : "them") + " to the directory's default");
+    }
+    for (const auto& [agency, roles] : missing_by_agency) {
+      problems.add("protocol " + id + ": partner agency '" + agency + "' has no mailbox for " +
+                   list(roles) + " in the role directory (agencies." + agency + ")");
+    }
+    if (!has_agency_roles) continue;
+    for (const std::string& code : config.agencies.codes()) {
+      if (!AgencyCodes::is_partner(code) || listed.count(code) ||
+          !unlisted_warned.insert(code).second)
+        continue;
+      err << "crp-adapter: warning: the role directory has no entry for partner agency '" << code
+          << "': its roles are addressed only from the contacts on a challenge's events, "
+             "else dead-lettered (crp.UnresolvedRecipient)\n";
+    }
   }
 }
 
@@ -190,7 +223,7 @@ int check_config(const CheckConfigOptions& options, std::ostream& out, std::ostr
     attempt(problems, path, [&] { config = load_service_config(path, Secrets::offline); });
   }
   if (config) {
-    check_roles(*config, problems);
+    check_roles(*config, problems, err);
     check_templates(*config, problems);
     // A warning, not a failure: the statutory rules carry on past the published data.
     for (const auto& c : calendars_running_out(*config, options.now))

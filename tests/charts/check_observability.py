@@ -29,7 +29,7 @@ def check(condition, message):
 
 
 def registered_metrics(repo):
-    names = set()
+    names, prefixed, prefixes = set(), set(), set()
     for folder in ("adapter", "connectors"):
         for path in (repo / folder).rglob("*.cpp"):
             text = path.read_text(errors="replace")
@@ -37,6 +37,18 @@ def registered_metrics(repo):
                 names.add(name)
                 if kind == "histogram":
                     names.update({name + "_bucket", name + "_sum", name + "_count"})
+            # A family named from a shared part's prefix (the delivery shell registers the
+            # same families for webhooks and Notify): `counter(m + "attempts_total", ...)`
+            # with `metric_prefix = "crp_webhook_"` set where the part is configured.
+            for kind, suffix in re.findall(r"\b(counter|gauge|histogram)\(\s*m\s*\+\s*\"([a-z0-9_]+)\"", text):
+                prefixed.add((kind, suffix))
+            prefixes.update(re.findall(r"metric_prefix\s*=\s*\"([a-z_:][a-z0-9_:]*)\"", text))
+    for prefix in prefixes:
+        for kind, suffix in prefixed:
+            name = prefix + suffix
+            names.add(name)
+            if kind == "histogram":
+                names.update({name + "_bucket", name + "_sum", name + "_count"})
     return names
 
 

@@ -274,6 +274,8 @@ def check_config_problems(binary, repo, work):
     cfg["kafka"].pop("sasl.password")
     directory = json.loads((base / "directory/example-authority.json").read_text())
     directory["default"].pop("principal_iro")  # walsall's role only
+    # A partner agency the directory lists without one of Calderdale's agency roles.
+    directory["agencies"]["health"]["roles"].pop("agency_designated_manager")
     (work / "directory.json").write_text(json.dumps(directory))
     cfg["directory"]["file"] = str(work / "directory.json")
     cfg["email"]["templates"].pop("decision_overdue")
@@ -285,11 +287,17 @@ def check_config_problems(binary, repo, work):
     role_errors = [e for e in errors if "'principal_iro'" in e]
     check(len(role_errors) == 1 and "protocol walsall" in role_errors[0],
           f"the role with no mailbox was not reported once for walsall:\n{r.stderr}")
+    agency_errors = [e for e in errors if "partner agency 'health'" in e]
+    check(len(agency_errors) == 1 and "protocol calderdale" in agency_errors[0]
+          and "'agency_designated_manager'" in agency_errors[0],
+          f"the health agency's missing role was not reported once for calderdale:\n{r.stderr}")
+    check("no entry for partner agency 'probation'" in r.stderr,
+          f"no warning for a partner agency the directory does not list:\n{r.stderr}")
     kind_errors = [e for e in errors if "'decision_overdue'" in e]
     protocols = {re.search(r"protocol (\S+) can send", e).group(1) for e in kind_errors}
     check(protocols == {"bradford", "rotherham", "calderdale", "iro-cp-lac"},
           f"decision_overdue without a template: reported for {protocols}, want every protocol but walsall:\n{r.stderr}")
-    check(len(errors) == 1 + 4, f"{len(errors)} problems reported, want 5:\n{r.stderr}")
+    check(len(errors) == 1 + 1 + 4, f"{len(errors)} problems reported, want 6:\n{r.stderr}")
     # The calendar warning still comes with check-config (the published data ends in 2028).
     r = run(binary, "check-config", "--offline", "--config", str(shipped))
     check(r.returncode == 0, f"check-config --offline of the shipped config: {r.returncode}: {r.stderr}")

@@ -133,6 +133,14 @@ config/ (docs/decisions/0016), so the chart never holds a second copy of them.
 {{- range $path, $_ := .Files.Glob "files/config/directory/**.json" -}}
 {{- $_ := set $files (trimPrefix "files/config/" $path) ($.Files.Get $path) -}}
 {{- end -}}
+{{- /* The shipped agency code table, if the repository has one (`agencies.file`). */ -}}
+{{- with .Files.Get "files/config/agencies.json" -}}
+{{- $_ := set $files "agencies.json" . -}}
+{{- end -}}
+{{- /* Shipped Debezium mappings (the shipped inputs' `mapping` files). */ -}}
+{{- range $path, $_ := .Files.Glob "files/config/connectors/**.json" -}}
+{{- $_ := set $files (trimPrefix "files/config/" $path) ($.Files.Get $path) -}}
+{{- end -}}
 {{- /* Partners: one file each; secrets by environment variable. */ -}}
 {{- $webhooks := dict -}}
 {{- if hasKey $cfg "webhooks" -}}
