@@ -67,7 +67,7 @@ TEST_F(WebhooksPartnerFiles, TheShippedExamplesLoadWhenTheirSecretsAreSet) {
     ::setenv(env.c_str(), kSecret, 1);
   }
   PartnerRegistry r = load_partners(dir);
-  ASSERT_EQ(r.partners.size(), 6u);
+  ASSERT_EQ(r.partners.size(), 8u);
   std::set<std::string> routes, agencies;
   for (const Partner& p : r.partners) {
     EXPECT_EQ(p.endpoint.scheme, "https") << p.id;
@@ -76,9 +76,10 @@ TEST_F(WebhooksPartnerFiles, TheShippedExamplesLoadWhenTheirSecretsAreSet) {
     agencies.insert(p.subscription.agencies.begin(), p.subscription.agencies.end());
   }
   // Every partnership route in the seed protocols has a partner.
-  EXPECT_EQ(routes, (std::set<std::string>{"bscp", "calderdale_scb", "rscp_business_unit",
+  EXPECT_EQ(routes, (std::set<std::string>{"bscp", "calderdale_scb", "hscb", "rscp_business_unit",
                                            "rscp_practice_review_group"}));
-  EXPECT_EQ(agencies, (std::set<std::string>{"health", "police"}));
+  // The agencies a challenge can concern reach their own partner (by code).
+  EXPECT_EQ(agencies, (std::set<std::string>{"education", "health", "police"}));
   EXPECT_EQ(r.partners.front().id, "bradford-bscp");  // sorted by file name
 }
 
