@@ -42,6 +42,10 @@ def main():
                                      "service_manager": "service.managers@borough.example",
                                      "head_of_safeguarding": "hos.safeguarding@borough.example"}}
     config["webhooks"] = {"partners": str(base / config["webhooks"]["partners"])}
+    config["agencies"] = {"file": str(base / config["agencies"]["file"])}
+    # The guide's authority runs the canonical input only (the shipped LCS, Mosaic
+    # and Debezium inputs need the five shipped protocols).
+    config["inputs"] = [i for i in config["inputs"] if i["connector"] == "canonical"]
     (work / "service.json").write_text(json.dumps(config))
 
     def rejected(cid, at):
