@@ -156,6 +156,13 @@ Partner load_partner_file(const std::string& path, bool resolve_secrets) {
   p.subscription.stages = names(s, "stages");
   p.subscription.agencies = names(s, "agencies");
   p.allowed_fields = names(doc, "allowed_fields");
+  // The case reference identifies a child: a partner receives it only when its
+  // file says why it needs it (docs/decisions/0050).
+  if (p.allowed_fields.count("case_id") && !doc.HasMember("case_id_justification")) {
+    throw ConfigError(path, "/allowed_fields",
+                      "case_id is allowed without a case_id_justification saying why this "
+                      "partner needs the child's case reference");
+  }
 
   if (doc.HasMember("timeout_ms")) p.timeout = milliseconds(doc["timeout_ms"].GetInt());
   if (doc.HasMember("max_in_flight")) p.max_in_flight = doc["max_in_flight"].GetInt();

@@ -83,6 +83,23 @@ TEST_F(WebhooksPartnerFiles, TheShippedExamplesLoadWhenTheirSecretsAreSet) {
   EXPECT_EQ(r.partners.front().id, "bradford-bscp");  // sorted by file name
 }
 
+// Decision 0050: the child's case reference goes to a partner only with a reason.
+TEST_F(WebhooksPartnerFiles, CaseIdNeedsAJustification) {
+  const std::string base =
+      R"({"id": "p", "kind": "health", "url": "https://partner.example.org/hook",
+          "secrets": [{"env": "CRP_TEST_PARTNER_SECRET"}], "subscription": {},
+          "allowed_fields": ["challenge_id", "case_id"])";
+  write("p.json", base + "}");
+  const json::ConfigError e = load_error();
+  EXPECT_EQ(e.pointer(), "/allowed_fields");
+  EXPECT_NE(std::string(e.what()).find("case_id_justification"), std::string::npos) << e.what();
+  write("p.json",
+        base + R"(, "case_id_justification": "The panel asks the council for the record."})");
+  const PartnerRegistry r = load_partners(dir_.string());
+  ASSERT_EQ(r.partners.size(), 1u);
+  EXPECT_TRUE(r.partners.front().allowed_fields.count("case_id"));
+}
+
 TEST_F(WebhooksPartnerFiles, ReadsEveryFieldAndAppliesDefaults) {
   write("a.json", partner("a"));
   write("b.json", partner("b",
