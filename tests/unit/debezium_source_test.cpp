@@ -165,8 +165,11 @@ TEST(DebeziumMapping, ServiceConfigBuildsADebeziumInputFromItsMappingFile) {
   auto write = [&](const std::string& inputs) {
     std::ifstream in(kRoot + "/config/crp-adapter.json");
     std::string text((std::istreambuf_iterator<char>(in)), {});
-    const std::string from = R"("inputs": [{"topic": "crp.commands", "connector": "canonical"}])";
-    text.replace(text.find(from), from.size(), "\"inputs\": " + inputs);
+    // The shipped inputs array, whatever it lists, replaced by this test's.
+    const auto from = text.find("\"inputs\": [");
+    const auto to = text.find("]", text.find("}\n  ]", from)) + 1;
+    ASSERT_NE(from, std::string::npos);
+    text.replace(from, to - from, "\"inputs\": " + inputs);
     std::ofstream(config) << text;
   };
   write(R"([{"topic": "crp.cdc.lcs", "connector": "debezium", "mapping": ")" + kRoot +

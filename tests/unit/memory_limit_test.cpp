@@ -40,9 +40,10 @@ class MemoryLimitConfig : public ::testing::Test {
 
   std::string write(const std::string& runtime) {
     std::string text = json::read_file(kConfigDir + "crp-adapter.json");
-    for (const char* folder : {"calendars/", "protocols/", "directory/"})
+    for (const char* folder : {"calendars/", "protocols/", "directory/", "connectors/"})
       replace_all(text, std::string("\"") + folder, "\"" + kConfigDir + folder);
     replace_all(text, "\"partners\": \"partners\"", "\"partners\": \"" + kConfigDir + "partners\"");
+    replace_all(text, "\"agencies.json\"", "\"" + kConfigDir + "agencies.json\"");
     const std::string example_runtime =
         R"("runtime": {"commit_interval_ms": 100, "max_batch": 1000})";
     EXPECT_NE(text.find(example_runtime), std::string::npos) << "the example config changed";
