@@ -57,6 +57,10 @@ def main():
     cfg["calendar"]["file"] = str(config_dir / cfg["calendar"]["file"])
     cfg["protocols"] = [str(config_dir / p) for p in cfg["protocols"]]
     cfg["directory"]["file"] = str(config_dir / cfg["directory"]["file"])
+    cfg["agencies"]["file"] = str(config_dir / cfg["agencies"]["file"])
+    for i in cfg["inputs"]:  # Debezium mappings
+        if "mapping" in i:
+            i["mapping"] = str(config_dir / i["mapping"])
     partners = work / "partners"
     partners.mkdir(exist_ok=True)
     shipped = {json.loads(p.read_text())["id"]: p for p in sorted((config_dir / "partners").glob("*.json"))}
