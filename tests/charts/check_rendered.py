@@ -76,11 +76,16 @@ def secret_mounts(workload):
     volumes = {v["name"]: v for v in pod["volumes"]}
     paths = {}
     for mount in container.get("volumeMounts", []):
-        secret = volumes[mount["name"]].get("secret")
-        if secret:
+        volume = volumes[mount["name"]]
+        # A secret volume, or a projected one gathering several Secrets (the partners' keys).
+        sources = [(volume["secret"]["secretName"], volume["secret"])] if "secret" in volume else [
+            (src["secret"]["name"], src["secret"]) for src in volume.get("projected", {}).get("sources", [])
+            if "secret" in src]
+        if sources:
             check(mount.get("readOnly") is True, f"secret mount {mount['mountPath']} is writable")
+        for name, secret in sources:
             for item in secret["items"]:
-                paths[f"{mount['mountPath']}/{item['path']}"] = (secret["secretName"], item["key"])
+                paths[f"{mount['mountPath']}/{item['path']}"] = (name, item["key"])
     return paths
 
 
@@ -298,9 +303,18 @@ def main():
               and "file" not in cfg["directory"],
               "config.directory did not replace the shipped directory as a whole")
         partner_schema = json.loads((args.repo / "schemas/partner.schema.json").read_text())
-        expected_env = {"bscp": [("CRP_PARTNER_SECRET_BSCP", ("crp-webhook-bscp", "current")),
-                                 ("CRP_PARTNER_SECRET_BSCP_2", ("crp-webhook-bscp", "previous"))],
-                        "health-trust": [("HEALTH_TRUST_WEBHOOK_SECRET", ("crp-webhook-health", "whsec"))]}
+        # Signing keys are mounted files by default (newest first); `env` asks for a variable.
+        key_files = {"bscp": [(f"{SECRETS_DIR}/partners/bscp/1", ("crp-webhook-bscp", "current")),
+                              (f"{SECRETS_DIR}/partners/bscp/2", ("crp-webhook-bscp", "previous"))]}
+        expected_env = {"health-trust": [("HEALTH_TRUST_WEBHOOK_SECRET", ("crp-webhook-health", "whsec"))]}
+        for pid, keys in key_files.items():
+            path = f"partners/{pid}.json"
+            if not check(path in files, f"{path} not mounted"):
+                continue
+            partner = json.loads(files[path])
+            check(partner["secrets"] == [{"file": f} for f, _ in keys], f"{path}: secrets {partner['secrets']}")
+            for f, ref in keys:
+                check(mounts.get(f) == ref, f"{f} is not the mounted key {ref}")
         for pid, secrets in expected_env.items():
             path = f"partners/{pid}.json"
             if not check(path in files, f"{path} not mounted"):
@@ -312,7 +326,7 @@ def main():
             check(partner["secrets"] == [{"env": name} for name, _ in secrets], f"{path}: secrets {partner['secrets']}")
             for name, ref in secrets:
                 check(envs.get(name) == ref, f"{name} is not from Secret {ref}")
-        check(len(envs) == 3, f"unexpected secret variables {sorted(envs)}")
+        check(len(envs) == 1, f"unexpected secret variables {sorted(envs)}")
         text = json.dumps(configmap["data"])
         check("whsec_" not in text and "hunter" not in text, "secret material in the ConfigMap")
         check(workload["spec"]["replicas"] == 3, "replicaCount")
@@ -331,7 +345,8 @@ def main():
             whsec = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
             run_check_config(args.adapter, files,
                              {k["sasl.password"]["file"]: "test-password\n", cfg["admin"]["token_file"]: "test-token\n",
-                              k["ssl.ca.location"]: "", k["ssl.certificate.location"]: "", k["ssl.key.location"]: ""},
+                              k["ssl.ca.location"]: "", k["ssl.certificate.location"]: "", k["ssl.key.location"]: "",
+                              **{f: whsec + "\n" for keys in key_files.values() for f, _ in keys}},
                              {name: whsec for secrets in expected_env.values() for name, _ in secrets})
             run_check_config_offline(args.adapter, files)
     status = report()

@@ -44,17 +44,6 @@ app.kubernetes.io/part-of: crp-adapter
 {{/* Where Secrets are mounted in the pod (never under /etc/crp-adapter, a ConfigMap). */}}
 {{- define "crp-adapter.secretsDir" -}}/var/run/secrets/crp-adapter{{- end -}}
 
-{{/* The environment variable that carries partner $id's secret number $n (1 = newest),
-named as the shipped partner files name theirs (config/partners/). */}}
-{{- define "crp-adapter.partnerSecretEnv" -}}
-{{- $s := index . 2 -}}
-{{- if $s.env -}}
-{{- $s.env -}}
-{{- else -}}
-{{- $base := printf "CRP_PARTNER_SECRET_%s" (index . 0 | upper | replace "-" "_") -}}
-{{- if eq (index . 1) 1 -}}{{- $base -}}{{- else -}}{{- printf "%s_%d" $base (index . 1) -}}{{- end -}}
-{{- end -}}
-{{- end -}}
 
 {{/*
 The librdkafka properties: bootstrap servers, security settings, then kafka.properties.
@@ -141,7 +130,8 @@ config/ (docs/decisions/0016), so the chart never holds a second copy of them.
 {{- range $path, $_ := .Files.Glob "files/config/connectors/**.json" -}}
 {{- $_ := set $files (trimPrefix "files/config/" $path) ($.Files.Get $path) -}}
 {{- end -}}
-{{- /* Partners: one file each; secrets by environment variable. */ -}}
+{{- /* Partners: one file each; a signing key is a mounted file (secretsDir/partners/<id>/<n>,
+1 = newest), or the variable its `env` names. */ -}}
 {{- $webhooks := dict -}}
 {{- if hasKey $cfg "webhooks" -}}
 {{- $webhooks = omit $cfg.webhooks "partners" -}}
@@ -149,7 +139,11 @@ config/ (docs/decisions/0016), so the chart never holds a second copy of them.
 {{- range $id, $partner := .Values.partners -}}
 {{- $secrets := list -}}
 {{- range $i, $s := $partner.signingSecrets -}}
-{{- $secrets = append $secrets (dict "env" (include "crp-adapter.partnerSecretEnv" (list $id (add1 $i) $s))) -}}
+{{- if $s.env -}}
+{{- $secrets = append $secrets (dict "env" $s.env) -}}
+{{- else -}}
+{{- $secrets = append $secrets (dict "file" (printf "%s/partners/%s/%d" (include "crp-adapter.secretsDir" $) $id (add1 $i))) -}}
+{{- end -}}
 {{- end -}}
 {{- $file := merge (dict "id" $id "secrets" $secrets) (omit $partner "signingSecrets") -}}
 {{- $_ := set $files (printf "partners/%s.json" $id) (toPrettyJson $file) -}}
