@@ -11,6 +11,7 @@
 #include "adapter/json/json.h"
 #include "adapter/runtime/intake.h"
 #include "adapter/runtime/service_config.h"
+#include "connectors/email/notify_email.h"
 
 namespace crp {
 namespace {
@@ -107,6 +108,37 @@ TEST(RoleDirectory, PartnerAgencyRolesNeverFallBackToTheCouncil) {
   EXPECT_TRUE(d.resolve("supervising_manager", "", ""));
   EXPECT_FALSE(d.resolve_for_agency("supervising_manager", "housing", ""));
   EXPECT_FALSE(d.resolve_for_agency("cpcc", "police", ""));
+}
+
+}  // namespace
+}  // namespace crp
+
+namespace crp {
+namespace {
+
+// A case reference is one path segment of the case link: a reference holding
+// "/", "?", "#", "@" or spaces cannot point the link anywhere else.
+TEST(EmailCaseLink, CaseReferenceIsPercentEncoded) {
+  const ServiceConfig config = load_service_config(kConfig);
+  Effect e;
+  e.challenge_id = "CAL-1";
+  e.case_id = "../../admin?x=1#y @evil.example/";
+  e.protocol = "calderdale";
+  NotificationDecision n;
+  n.template_key = "stage_started";
+  n.to = {"cpcc"};
+  std::vector<connectors::email::EmailRecord> out;
+  std::vector<connectors::email::Unresolved> unresolved;
+  connectors::email::map(e, n, config, nullptr, out, unresolved);
+  ASSERT_EQ(out.size(), 1u);
+  rapidjson::Document d;
+  std::string error;
+  ASSERT_TRUE(json::parse(out[0].value, d, error)) << error;
+  EXPECT_EQ(std::string(d["personalisation"]["link"].GetString()),
+            "https://casesystem.example.gov.uk/cases/"
+            "..%2F..%2Fadmin%3Fx%3D1%23y%20%40evil.example%2F");
+  // The reference itself is shown as given (Notify escapes it in the email).
+  EXPECT_EQ(std::string(d["personalisation"]["case_reference"].GetString()), e.case_id);
 }
 
 }  // namespace
