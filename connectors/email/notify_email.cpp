@@ -4,7 +4,8 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <cctype>
+
+#include "connectors/percent_encoding.h"
 
 namespace crp::connectors::email {
 namespace {
@@ -15,23 +16,6 @@ std::string replace_all(std::string text, const std::string& from, const std::st
     text.replace(at, from.size(), to);
   }
   return text;
-}
-
-// A URL path segment: every byte but RFC 3986's unreserved ones is encoded, so
-// a case id can never add a path, query or another host to the link.
-std::string percent_encode(const std::string& text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -98,7 +82,7 @@ void map(const Effect& effect, const NotificationDecision& n, const ServiceConfi
     w.Key("reason"), w.String(n.reason);
     w.Key("due_date"), w.String(n.due_at && rt ? rt->calendar->local_date_text(*n.due_at) : "");
     w.Key("link"), w.String(on_file ? replace_all(config.case_link, "{case_id}",
-                                                  percent_encode(effect.case_id))
+                                                  percent_encode(effect.case_id, "-._~"))
                                     : "");
     w.EndObject();
     // Stable per decision and recipient: Notify's reference, and the key a

@@ -3,11 +3,11 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <cctype>
 #include <charconv>
 #include <stdexcept>
 
 #include "adapter/json/json.h"
+#include "connectors/percent_encoding.h"
 
 namespace crp::webhooks {
 namespace {
@@ -40,18 +40,7 @@ bool subscribed(const Subscription& s, const Selectors& v) {
 // "msg_<challenge>_<seq>_<partner>" is a header-safe token that maps back to
 // exactly one delivery (partner ids cannot hold '_').
 std::string header_safe(const std::string& text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  return connectors::percent_encode(text, "-.");
 }
 
 void string_field(Writer& w, const char* key, const std::string& value) {

@@ -28,7 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from e2e_harness import (INPUT, Adapter, Broker, Checks, admin_port, arguments, eventually,  # noqa: E402
                          log_errors, produce, read_committed, say, write_config)
-from webhook_receiver import Certificates, Receiver, new_secret, signature_problems, wait_for  # noqa: E402
+from webhook_receiver import (Certificates, Receiver, new_secret, signature_problems, wait_for,  # noqa: E402
+                              write_partner)
 
 NAME = "e2e_partner_agency"
 CID = "E2E-PA-1"
@@ -59,16 +60,10 @@ def main():
         rx = Receiver(port + 5, *certs.good).start()
         partners = work / "partners"
         secret = new_secret()
-        partners.mkdir()
-        (partners / "police.secret").write_text(secret + "\n")
-        (partners / "police.json").write_text(json.dumps({
-            "id": "police", "kind": "police", "url": f"https://localhost:{port + 5}/police",
-            "secrets": [{"file": "police.secret"}],
-            "subscription": {"agencies": ["police"]},
-            "allowed_fields": ["type", "challenge_id", "protocol", "agency", "stage", "stage_label",
-                               "occurred_at", "due_at"],
-            "timeout_ms": 2000, "retry": {"schedule_ms": [200, 400], "jitter": 0},
-            "ca_file": certs.ca}))
+        write_partner(partners, "police", f"https://localhost:{port + 5}/police", certs.ca, secret,
+                      subscription={"agencies": ["police"]},
+                      allowed=["type", "challenge_id", "protocol", "agency", "stage", "stage_label",
+                               "occurred_at", "due_at"])
 
         broker.start()
         broker.create_topics(3)
