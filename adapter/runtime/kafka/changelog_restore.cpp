@@ -50,14 +50,25 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
   for (const auto& [partition, engine] : engines) {
     std::int64_t low = 0, high = 0;
     RdKafka::ErrorCode err;
+    bool warned = false;
     while ((err = end_reader_->query_watermark_offsets(topic, partition, &low, &high, 5000)) !=
            RdKafka::ERR_NO_ERROR) {
       if (std::chrono::steady_clock::now() - started > kRestoreTimeout) {
         throw std::runtime_error("cannot read changelog offsets of partition " +
                                  std::to_string(partition) + ": " + RdKafka::err2str(err));
       }
-      log(LogLevel::warning, "changelog offsets unavailable, retrying",
-          {{"topic", topic}, {"partition", partition}, {"error", RdKafka::err2str(err)}});
+      // A leader that moved (a broker failed or came back) answers "not
+      // leader" until this client's metadata names the new one, and nothing
+      // else refreshes it here: ask for metadata, then retry shortly, logging
+      // once per partition rather than once per attempt.
+      if (!warned) {
+        log(LogLevel::warning, "changelog offsets unavailable, retrying",
+            {{"topic", topic}, {"partition", partition}, {"error", RdKafka::err2str(err)}});
+        warned = true;
+      }
+      RdKafka::Metadata* metadata = nullptr;
+      if (end_reader_->metadata(true, nullptr, &metadata, 5000) == RdKafka::ERR_NO_ERROR) delete metadata;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (high > low) {
       end[partition] = high;
