@@ -459,3 +459,141 @@ def clock_records(partitions, at):
              "value": {"type": "challenge.raised", "event_id": f"__clock-{p}", "occurred_at": at,
                        "challenge_id": f"__clock-{p}", "case_id": "CLOCK", "protocol": "rotherham"}}
             for p in range(partitions)]
+
+
+class Cluster:
+    """Three Apache Kafka nodes on loopback, each broker and controller of one
+    KRaft quorum of three (static voters), from the jars scripts/kafka-local
+    caches: brokers on port, port+1, port+2; controllers on port+10..port+12.
+    Internal topics and create_topics use replication 3, min.insync.replicas 2.
+    Each node is a child process the test can SIGKILL and start again."""
+
+    NODES = 3
+
+    def __init__(self, port, heap="-Xms128m -Xmx384m"):
+        self.port, self.heap = port, heap.split()
+        self.data = REPO / ".kafka" / f"e2e-cluster-{port}"
+        self.bootstrap = ",".join(f"127.0.0.1:{port + i}" for i in range(self.NODES))
+        self.procs = {}
+        self.libs = Path(os.environ.get("CRP_CACHE", REPO / ".cache")) / \
+            f"kafka-{os.environ.get('KAFKA_VERSION', '4.1.2')}" / "libs"
+
+    def _dir(self, node):
+        return self.data / f"node{node}"
+
+    def _java(self, node, *args, level="WARN"):
+        tmp = self._dir(node) / "tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        return ["java", f"-Djava.io.tmpdir={tmp}", f"-DZstdTempFolder={tmp}", f"-Dorg.xerial.snappy.tempdir={tmp}",
+                f"-Dlog4j2.configurationFile={REPO / 'scripts' / 'kafka' / 'log4j2.properties'}",
+                f"-Dkafka.log.level={level}", "-cp", f"{self.libs}/*", *args]
+
+    def _properties(self, node):
+        voters = ",".join(f"{i}@127.0.0.1:{self.port + 10 + i - 1}" for i in range(1, self.NODES + 1))
+        p, c = self.port + node - 1, self.port + 10 + node - 1
+        return "\n".join([
+            "process.roles=broker,controller", f"node.id={node}", f"controller.quorum.voters={voters}",
+            "controller.listener.names=CONTROLLER",
+            f"listeners=PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{c}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{p}", "inter.broker.listener.name=PLAINTEXT",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            f"log.dirs={self._dir(node) / 'kraft-logs'}",
+            "auto.create.topics.enable=false", "num.partitions=3",
+            "default.replication.factor=3", "min.insync.replicas=2",
+            "offsets.topic.replication.factor=3", "offsets.topic.num.partitions=5",
+            "transaction.state.log.replication.factor=3", "transaction.state.log.num.partitions=5",
+            "transaction.state.log.min.isr=2",
+            "share.coordinator.state.topic.replication.factor=3", "share.coordinator.state.topic.min.isr=2",
+            "group.initial.rebalance.delay.ms=0", "group.min.session.timeout.ms=1000",
+            "transaction.max.timeout.ms=900000", "transaction.abort.timed.out.transaction.cleanup.interval.ms=10000",
+            # A SIGKILLed broker is fenced (and loses its leaderships) after 3 s, not 9.
+            "broker.session.timeout.ms=3000", "broker.heartbeat.interval.ms=500",
+            "replica.lag.time.max.ms=10000",
+            "log.cleaner.dedupe.buffer.size=2097152", ""])
+
+    def start(self):
+        self.stop()
+        shutil.rmtree(self.data, ignore_errors=True)
+        # kafka-local fetches the jars once (Maven Central) and prints a cluster id.
+        env = dict(os.environ, KAFKA_DATA=str(self.data / "kl"), KAFKA_PORT=str(self.port))
+        cluster_id = subprocess.run([str(KAFKA_LOCAL), "java-class", "kafka.tools.StorageTool", "random-uuid"],
+                                    env=env, check=True, text=True, stdout=subprocess.PIPE).stdout.strip()
+        for node in range(1, self.NODES + 1):
+            d = self._dir(node)
+            (d / "kraft-logs").mkdir(parents=True, exist_ok=True)
+            (d / "server.properties").write_text(self._properties(node))
+            subprocess.run(self._java(node, "kafka.tools.StorageTool", "format", "-t", cluster_id,
+                                      "-c", str(d / "server.properties")),
+                           check=True, stdout=subprocess.DEVNULL)
+        for node in range(1, self.NODES + 1):
+            self.start_node(node, wait=False)
+        self.wait_brokers(self.NODES, 120)
+        return self
+
+    def start_node(self, node, wait=True):
+        d = self._dir(node)
+        with open(d / "server.log", "a") as log:
+            self.procs[node] = subprocess.Popen(
+                self._java(node, *self.heap, "-XX:+UseG1GC", "-Djava.awt.headless=true", "kafka.Kafka",
+                           str(d / "server.properties"), level="INFO"),
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_brokers(self.NODES, 120)
+
+    def kill(self, node):
+        """SIGKILL: no controlled shutdown, no leadership handed over."""
+        self.procs[node].send_signal(signal.SIGKILL)
+        self.procs[node].wait()
+
+    def alive(self, node):
+        return node in self.procs and self.procs[node].poll() is None
+
+    def admin(self):
+        return AdminClient({"bootstrap.servers": self.bootstrap})
+
+    def wait_brokers(self, count, timeout):
+        """Until `count` brokers are registered and unfenced (listed in metadata)."""
+        deadline = time.time() + timeout
+        while True:
+            for node, proc in self.procs.items():
+                if proc.poll() is not None and proc.returncode != -signal.SIGKILL:
+                    raise SystemExit(f"cluster node {node} exited {proc.returncode}; log {self._dir(node)}/server.log")
+            try:
+                brokers = self.admin().list_topics(timeout=5).brokers
+                if len(brokers) == count:
+                    return
+            except Exception:
+                pass
+            if time.time() >= deadline:
+                raise SystemExit(f"cluster: {count} brokers not up within {timeout} s")
+            time.sleep(0.5)
+
+    def describe(self, topics):
+        """{(topic, partition): (leader, sorted isr)} from the cluster's metadata."""
+        meta = self.admin().list_topics(timeout=10)
+        return {(t, p): (m.leader, sorted(m.isrs)) for t in topics for p, m in meta.topics[t].partitions.items()}
+
+    def stop(self, keep=False):
+        for node, proc in list(self.procs.items()):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for node, proc in list(self.procs.items()):
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs = {}
+        if not keep:
+            shutil.rmtree(self.data, ignore_errors=True)
+
+    def create_topics(self, partitions=3):
+        """The service's topics (as Broker.create_topics), replication 3, min.insync.replicas 2."""
+        isr = {"min.insync.replicas": "2"}
+        specs = [NewTopic(INPUT, partitions, 3, config={"max.message.bytes": str(BIG), **isr}),
+                 NewTopic(CHANGELOG, partitions, 3, config={"cleanup.policy": "compact", **isr})]
+        specs += [NewTopic(t, partitions, 3, config={**({"max.message.bytes": str(BIG)} if t == "crp.dlq" else {}),
+                                                    **isr}) for t in OUTPUTS]
+        admin = self.admin()  # kept alive until the futures resolve
+        for topic, future in admin.create_topics(specs, operation_timeout=30).items():
+            future.result(60)
