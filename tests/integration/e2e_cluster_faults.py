@@ -23,19 +23,17 @@ aborted transaction after (b) (its transactional producer lost the
 coordinator and went on committing through the new one); the adapter was started once and never
 exited.
 
-Not registered in tests/CMakeLists.txt yet: it fails today on (b). Measured
-here (2 cores, 6,000 events over 40 s, 2026-12-06): the cluster starts in
-21-31 s; (a) leaders move in 3-7 s and the adapter commits again 5-9 s after
-the kill; (b) killing the broker that is both transaction and group
-coordinator loses the group session (partitions lost, reassigned 6 s later),
-then the restore of the changelog takes 93.6 s, so input is committed again
-only 96 s after the kill (the check allows 90 s). Exactly-once held in every
-run (67,276 of 67,276 records, 0 lost, 0 duplicated), the adapter never
-restarted. Before the fix in changelog_restore.cpp (refresh metadata on a
-failed offsets query) one run ended with the adapter exiting 1 after 3 min of
-"Not leader for partition" (550,426 retries) once the restarted broker took
-its preferred leadership back. Once fixed, the short variant (about 165 s)
-belongs in CI. The longer one, by hand:
+Measured here (2 cores, 6,000 events over 40 s, 2026-12-06): the cluster
+starts in 21-31 s; (a) leaders move in 3-7 s and the adapter commits again
+5-9 s after the kill; (b) the coordinator moves in 3-7 s and input is
+committed again 4-8 s after the kill; exactly-once held in every run (67,276
+of 67,276 records). Two faults this test found, fixed in changelog_restore.cpp:
+when the killed broker was also the group coordinator the group session was
+lost and the restore that followed waited 93.6 s for the dead leader (cached
+metadata; now refreshed before it queries, restored in 0.6 s), and once the
+restarted broker took its preferred leadership back the restore spun on "Not
+leader for partition" (550,426 retries in 3 min) until the adapter exited 1.
+CI runs this short variant (about 80 s). The longer one, by hand:
   tests/integration/e2e_run.sh tests/integration/e2e_cluster_faults.py \\
       --adapter build/crp-adapter --events 100000 --feed-seconds 300
 """

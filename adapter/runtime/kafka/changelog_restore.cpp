@@ -37,6 +37,19 @@ ChangelogRestorer::~ChangelogRestorer() {
   if (end_reader_) end_reader_->close();
 }
 
+// The changelog's leaders as the cluster knows them now: a restore follows a
+// lost or new assignment, often because a broker failed, and this client's
+// cached metadata may still name the failed broker as leader (its queries
+// would then wait for that broker to come back).
+void ChangelogRestorer::refresh_leaders(const std::string& topic) {
+  std::string error;
+  std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(end_reader_.get(), topic, nullptr, error));
+  RdKafka::Metadata* metadata = nullptr;
+  if (handle && end_reader_->metadata(false, handle.get(), &metadata, 5000) == RdKafka::ERR_NO_ERROR) {
+    delete metadata;
+  }
+}
+
 void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
                                 const std::function<void()>& between_reads) {
   if (engines.empty()) return;
@@ -47,6 +60,7 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
   // the last stable offset, which reaches it once no transaction is open.
   std::map<std::int32_t, std::int64_t> end;
   TopicPartitions assignment;
+  refresh_leaders(topic);
   for (const auto& [partition, engine] : engines) {
     std::int64_t low = 0, high = 0;
     RdKafka::ErrorCode err;
@@ -66,8 +80,7 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
             {{"topic", topic}, {"partition", partition}, {"error", RdKafka::err2str(err)}});
         warned = true;
       }
-      RdKafka::Metadata* metadata = nullptr;
-      if (end_reader_->metadata(true, nullptr, &metadata, 5000) == RdKafka::ERR_NO_ERROR) delete metadata;
+      refresh_leaders(topic);
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (high > low) {

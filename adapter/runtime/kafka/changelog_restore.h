@@ -29,6 +29,7 @@ class ChangelogRestorer {
                const std::function<void()>& between_reads = {});
 
  private:
+  void refresh_leaders(const std::string& topic);
   const ServiceConfig& config_;
   EventLogger events_{"restore"};
   ConsumerPtr consumer_;    // reads, read_committed
