@@ -43,9 +43,11 @@ ChangelogRestorer::~ChangelogRestorer() {
 // would then wait for that broker to come back).
 void ChangelogRestorer::refresh_leaders(const std::string& topic) {
   std::string error;
-  std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(end_reader_.get(), topic, nullptr, error));
+  std::unique_ptr<RdKafka::Topic> handle(
+      RdKafka::Topic::create(end_reader_.get(), topic, nullptr, error));
   RdKafka::Metadata* metadata = nullptr;
-  if (handle && end_reader_->metadata(false, handle.get(), &metadata, 5000) == RdKafka::ERR_NO_ERROR) {
+  if (handle &&
+      end_reader_->metadata(false, handle.get(), &metadata, 5000) == RdKafka::ERR_NO_ERROR) {
     delete metadata;
   }
 }
