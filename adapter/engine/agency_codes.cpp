@@ -11,8 +11,7 @@ namespace {
 const char* const kCodes[] = {"health",  "police",    "education",       "probation",
                               "housing", "voluntary", "local_authority", "other"};
 
-}  // namespace
-
+// Lower-case ASCII, runs of white space as one space, trimmed.
 std::string normalise_agency_text(std::string_view text) {
   std::string out;
   bool space = false;
@@ -28,6 +27,8 @@ std::string normalise_agency_text(std::string_view text) {
   }
   return out;
 }
+
+}  // namespace
 
 AgencyCodes::AgencyCodes() {
   for (const char* c : kCodes) {

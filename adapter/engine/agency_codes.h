@@ -36,7 +36,6 @@ class AgencyCodes {
   };
   Coded code_of(std::string_view text) const;
 
-  bool is_code(const std::string& code) const { return codes_.count(code) > 0; }
   const std::set<std::string>& codes() const { return codes_; }
 
   // A partner agency: any agency but the local authority itself (and not "none").
@@ -48,8 +47,5 @@ class AgencyCodes {
   std::set<std::string> codes_;
   std::map<std::string, std::string> alias_to_code_;  // normalised alias -> code
 };
-
-// Lower-case ASCII, runs of white space as one space, trimmed.
-std::string normalise_agency_text(std::string_view text);
 
 }  // namespace crp

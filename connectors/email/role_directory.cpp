@@ -70,6 +70,7 @@ RoleDirectory RoleDirectory::from_json(const rapidjson::Value& doc, const std::s
     }
   }
   if (doc.HasMember("council_domains")) d.council_domains_ = read_domains(doc["council_domains"]);
+  d.domains_listed_ = !d.council_domains_.empty();
   if (doc.HasMember("agencies")) {
     for (auto m = doc["agencies"].MemberBegin(); m != doc["agencies"].MemberEnd(); ++m) {
       const std::string code = m->name.GetString();
@@ -86,6 +87,7 @@ RoleDirectory RoleDirectory::from_json(const rapidjson::Value& doc, const std::s
               name, read_mailboxes(l->value, file, json::pointer_append(at + "/localities", name)));
         }
       }
+      d.domains_listed_ = d.domains_listed_ || !a.domains.empty();
       d.agencies_.emplace(code, std::move(a));
     }
   }
@@ -123,9 +125,7 @@ std::optional<std::string> RoleDirectory::resolve_for_agency(const std::string& 
 }
 
 bool RoleDirectory::allows_contact(const std::string& address, const std::string& agency) const {
-  bool any_listed = !council_domains_.empty();
-  for (const auto& [code, a] : agencies_) any_listed = any_listed || !a.domains.empty();
-  if (!any_listed) return true;
+  if (!domains_listed_) return true;
   const auto at = address.rfind('@');
   if (at == std::string::npos) return false;
   const std::string domain = lower(address.substr(at + 1));

@@ -61,6 +61,7 @@ class RoleDirectory {
   std::map<std::string, Team> teams_;
   std::map<std::string, Agency> agencies_;  // by agency code
   std::set<std::string> council_domains_;
+  bool domains_listed_ = false;  // any domain anywhere: contacts are checked against them
 };
 
 }  // namespace crp::connectors::email
