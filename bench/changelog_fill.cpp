@@ -8,6 +8,12 @@
 //     records have the service's encoding, sizes and pending timers. Built in
 //     chunks, so the generator's own memory stays small.
 //
+//   changelog_fill fill --config F --bootstrap H:P --topic T --plans N
+//     The same for N watched plans (the drift watchdog's state, key
+//     "watch:<plan_id>"): each built by the engine from a review conference
+//     scheduled, a core group held and a visit, so every plan has its checks
+//     pending as a live one would.
+//
 //   changelog_fill read --bootstrap H:P --topic T
 //     The baseline: the same librdkafka (read_committed, the restore
 //     consumer's fetch settings) reads every record of every partition to the
@@ -27,6 +33,7 @@
 
 #include "adapter/engine/challenge_codec.h"
 #include "adapter/engine/engine.h"
+#include "adapter/engine/watch/plan_codec.h"
 #include "adapter/runtime/service_config.h"
 #include "bench/challenge_states.h"
 
@@ -38,6 +45,7 @@ constexpr std::size_t kChunk = 10000;
 struct Options {
   std::string mode, config, bootstrap, topic;
   std::size_t challenges = 0;
+  std::size_t plans = 0;
 };
 
 Options parse(int argc, char** argv) {
@@ -55,6 +63,8 @@ Options parse(int argc, char** argv) {
       o.topic = value;
     else if (key == "--challenges")
       o.challenges = std::stoul(value);
+    else if (key == "--plans")
+      o.plans = std::stoul(value);
     else
       throw std::invalid_argument("unknown option " + key);
   }
@@ -94,34 +104,69 @@ int fill(const Options& o) {
 
   const auto started = Clock::now();
   const crp::Instant base = *crp::parse_iso8601("2027-01-04T09:00:00Z");
-  std::size_t records = 0, bytes = 0, timers = 0;
+  std::size_t records = 0, bytes = 0, timers = 0, plan_checks = 0;
+  auto produce = [&](const std::string& key, const std::string& value) {
+    for (;;) {
+      const RdKafka::ErrorCode err = producer->produce(
+          o.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+          const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, nullptr);
+      if (err == RdKafka::ERR_NO_ERROR) break;
+      if (err != RdKafka::ERR__QUEUE_FULL) throw std::runtime_error(RdKafka::err2str(err));
+      producer->poll(50);
+    }
+    ++records;
+    bytes += value.size() + key.size();
+    producer->poll(0);
+  };
+  for (std::size_t first = 0; first < o.plans; first += kChunk) {
+    crp::Engine engine(config.protocols);
+    crp::Effects ignored;
+    for (std::size_t i = first; i < std::min(o.plans, first + kChunk); ++i) {
+      crp::InboundEvent e;
+      e.plan_id = "WAL-PLAN-" + std::to_string(i);
+      e.case_id = "MOS-" + std::to_string(1000000 + i);
+      e.protocol = "walsall";
+      e.team = "team-" + std::to_string(i % 40);
+      e.occurred_at = base;
+      e.type = crp::EventType::conference_held;
+      e.event_id = e.plan_id + "-1";
+      e.conference_id = "ICPC-" + std::to_string(i);
+      e.conference_kind = "initial";
+      e.conference_at = base;
+      e.plan_outcome = "cp_plan";
+      engine.apply(e, base, ignored);
+      e.type = crp::EventType::conference_scheduled;
+      e.event_id = e.plan_id + "-2";
+      e.conference_id = "RCPC-" + std::to_string(i);
+      e.conference_kind = "review";
+      e.conference_at = base + std::chrono::days(90 + static_cast<int>(i % 20));
+      engine.apply(e, base, ignored);
+      e.type = crp::EventType::core_group_held;
+      e.event_id = e.plan_id + "-3";
+      engine.apply(e, base, ignored);
+      e.type = crp::EventType::child_seen;
+      e.event_id = e.plan_id + "-4";
+      engine.apply(e, base, ignored);
+    }
+    plan_checks += engine.watch().pending_checks();
+    engine.watch().for_each([&](const crp::WatchedPlan& plan) {
+      produce(std::string(crp::kPlanKeyPrefix) + plan.id, crp::encode_plan(plan));
+    });
+  }
   for (std::size_t first = 0; first < o.challenges; first += kChunk) {
     crp::Engine engine(config.protocols);
     crp::bench::build_challenges(engine, protocols, first, std::min(kChunk, o.challenges - first),
                                  base);
     timers += engine.pending_timers();
-    engine.for_each([&](const crp::Challenge& ch) {
-      const std::string value = crp::encode_challenge(ch);
-      for (;;) {
-        const RdKafka::ErrorCode err = producer->produce(
-            o.topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-            const_cast<char*>(value.data()), value.size(), ch.id.data(), ch.id.size(), 0, nullptr);
-        if (err == RdKafka::ERR_NO_ERROR) break;
-        if (err != RdKafka::ERR__QUEUE_FULL) throw std::runtime_error(RdKafka::err2str(err));
-        producer->poll(50);
-      }
-      ++records;
-      bytes += value.size() + ch.id.size();
-      producer->poll(0);
-    });
+    engine.for_each([&](const crp::Challenge& ch) { produce(ch.id, crp::encode_challenge(ch)); });
   }
   if (producer->flush(120000) != RdKafka::ERR_NO_ERROR || producer->outq_len() != 0)
     throw std::runtime_error("not every record was delivered");
   std::printf(
       "{\"mode\":\"fill\",\"records\":%zu,\"bytes\":%zu,\"mean_value_bytes\":%zu,\"pending_"
-      "timers\":%zu,"
-      "\"seconds\":%.2f}\n",
-      records, bytes, records ? bytes / records : 0, timers, seconds_since(started));
+      "timers\":%zu,\"plans\":%zu,\"plan_checks\":%zu,\"seconds\":%.2f}\n",
+      records, bytes, records ? bytes / records : 0, timers, o.plans, plan_checks,
+      seconds_since(started));
   return 0;
 }
 

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition  # noqa: E402
+from confluent_kafka import Consumer, Producer, TopicPartition  # noqa: E402
 from confluent_kafka.admin import AdminClient, NewTopic  # noqa: E402
 from e2e_harness import write_config  # noqa: E402
 
@@ -94,10 +94,21 @@ def input_ends(bootstrap, topic=INPUT):
         c.close()
 
 
-def time_drain(bootstrap, cmd, group, ends, log_path, timeout=900, env=None, topic=INPUT):
-    """Seconds from process start until `group` committed every input end."""
+def cpu_s(pid):
+    """User + system CPU seconds of a live process (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def time_drain(bootstrap, cmd, group, ends, log_path, timeout=900, env=None, topic=INPUT, stop_timeout=60,
+               details=False):
+    """Seconds from process start until `group` committed every input end. With details, a
+    dict that adds the time of the group's first commit (the rate after start-up, which a
+    JVM pays more of, apart) and the process's CPU seconds (less inflated by a busy machine)."""
     probe = Consumer({"bootstrap.servers": bootstrap, "group.id": group, "enable.auto.commit": False})
     tps = [TopicPartition(topic, p) for p in ends]
+    n = sum(ends.values())
+    first = None
     with open(log_path, "w") as log:
         t0 = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log, env=env)
@@ -111,19 +122,28 @@ def time_drain(bootstrap, cmd, group, ends, log_path, timeout=900, env=None, top
                     got = {tp.partition: tp.offset for tp in probe.committed(tps, timeout=5)}
                 except Exception:  # group coordinator not ready yet
                     got = {}
+                now = time.monotonic() - t0
+                done = sum(max(0, got.get(p, 0)) for p in ends)
+                if first is None and done > 0:
+                    first = (now, done)
                 if all(got.get(p, -1) >= end for p, end in ends.items()):
-                    elapsed = time.monotonic() - t0
+                    cpu = cpu_s(proc.pid)
                     break
                 time.sleep(0.05)
         finally:
             proc.send_signal(signal.SIGTERM)
             try:
-                proc.wait(60)
+                proc.wait(stop_timeout)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
             probe.close()
-    return elapsed
+    if not details:
+        return now
+    after_first = (n - first[1]) / (now - first[0]) if now > first[0] else None
+    return {"seconds": round(now, 2), "events_per_s": round(n / now), "first_commit_s": round(first[0], 2),
+            "events_per_s_after_first_commit": round(after_first) if after_first else None,
+            "cpu_s": round(cpu, 2), "events_per_cpu_s": round(n / cpu)}
 
 
 def adapter_config(work, bootstrap, name, topics, group, runtime, input_topic=INPUT):
@@ -154,7 +174,8 @@ def throughput(a, work):
     n = sum(ends.values())
     results = []
     for rnd in range(1, a.rounds + 1):
-        order = ["passthrough", "adapter"] if rnd % 2 else ["adapter", "passthrough"]
+        order = ["passthrough", "adapter"] + (["adapter_interval"] if a.with_interval else [])
+        order = order if rnd % 2 else order[::-1]
         row = {"round": rnd, "order": "→".join(order)}
         for which in order:
             if which == "passthrough":
@@ -162,35 +183,44 @@ def throughput(a, work):
                 create_topics(a.bootstrap, [out], a.partitions)
                 group = f"bench-passthrough-r{rnd}"
                 cmd = passthrough_cmd(a, INPUT, out, group)
-            else:
-                topics = adapter_topics(a.bootstrap, f"r{rnd}", a.partitions)
-                group = f"bench-adapter-r{rnd}"
-                cfg = adapter_config(work, a.bootstrap, f"adapter-r{rnd}", topics, group,
+            else:  # the adapter at its default runtime.commit, or at "interval"
+                tag = f"r{rnd}" if which == "adapter" else f"i{rnd}"
+                topics = adapter_topics(a.bootstrap, tag, a.partitions)
+                group = f"bench-adapter-{tag}"
+                cfg = adapter_config(work, a.bootstrap, f"adapter-{tag}", topics, group,
                                      {"clock": "event", "commit_interval_ms": a.commit_interval_ms,
-                                      "max_batch": a.max_batch})
-                cmd = [a.adapter, "run", "--config", cfg, "--instance", f"bench-r{rnd}"]
+                                      "max_batch": a.max_batch,
+                                      **({"commit": "interval"} if which == "adapter_interval" else {})})
+                cmd = [a.adapter, "run", "--config", cfg, "--instance", f"bench-{tag}"]
             secs = time_drain(a.bootstrap, cmd, group, ends, Path(work) / f"{which}-r{rnd}.log")
             row[which] = {"seconds": round(secs, 2), "events_per_s": round(n / secs)}
             say(f"round {rnd} {which}: {n} events in {secs:.2f} s = {n / secs:,.0f} events/s")
         row["adapter_counts"] = produced_count(work, rnd)
         row["ratio"] = round(row["adapter"]["events_per_s"] / row["passthrough"]["events_per_s"], 3)
         say(f"round {rnd} ratio adapter/passthrough = {row['ratio']}")
+        if a.with_interval:
+            row["adapter_interval_counts"] = produced_count(work, rnd, "adapter_interval")
+            row["ratio_interval"] = round(row["adapter_interval"]["events_per_s"]
+                                          / row["passthrough"]["events_per_s"], 3)
+            say(f"round {rnd} ratio adapter(commit=interval)/passthrough = {row['ratio_interval']}")
         results.append(row)
     ratios = [r["ratio"] for r in results]
     total = {w: round(n * len(results) / sum(r[w]["seconds"] for r in results))
-             for w in ("passthrough", "adapter")}
+             for w in ("passthrough", "adapter") + (("adapter_interval",) if a.with_interval else ())}
     say(f"all rounds: passthrough {total['passthrough']:,} events/s, adapter {total['adapter']:,} events/s, "
-        f"ratio {total['adapter'] / total['passthrough']:.3f} (per round median {statistics.median(ratios):.3f})")
+        f"ratio {total['adapter'] / total['passthrough']:.3f} (per round median {statistics.median(ratios):.3f})"
+        + (f"; adapter at commit=interval {total['adapter_interval']:,} events/s, ratio "
+           f"{total['adapter_interval'] / total['passthrough']:.3f}" if a.with_interval else ""))
     return {"events": n, "partitions": a.partitions, "max_batch": a.max_batch,
             "commit_interval_ms": a.commit_interval_ms, "rounds": results, "all_rounds_events_per_s": total,
             "ratio_all_rounds": round(total["adapter"] / total["passthrough"], 3),
             "ratio_median": round(statistics.median(ratios), 3)}
 
 
-def produced_count(work, rnd):
+def produced_count(work, rnd, which="adapter"):
     """The adapter's own counts from its 'stopped' log line."""
     try:
-        for line in (Path(work) / f"adapter-r{rnd}.log").read_text().splitlines():
+        for line in (Path(work) / f"{which}-r{rnd}.log").read_text().splitlines():
             rec = json.loads(line)
             if rec.get("message") == "stopped":
                 return {k: rec.get(k) for k in ("consumed", "produced", "commits", "aborts")}
@@ -203,26 +233,22 @@ def pct(sorted_ms, q):
     return sorted_ms[min(len(sorted_ms) - 1, int(round(q * (len(sorted_ms) - 1))))]
 
 
-def latency(a, work):
-    rnd = f"lat{a.commit_interval_ms}"
-    topics = adapter_topics(a.bootstrap, rnd, a.partitions)
-    source = f"crp.commands.{rnd}"  # its own input: not the throughput backlog
-    create_topics(a.bootstrap, [source], a.partitions)
-    group = f"bench-adapter-{rnd}"
-    cfg = adapter_config(work, a.bootstrap, f"adapter-{rnd}", topics, group,
-                         {"clock": "wall", "commit_interval_ms": a.commit_interval_ms,
-                          "max_batch": a.max_batch}, input_topic=source)
-    log = open(Path(work) / f"adapter-{rnd}.log", "w")
-    proc = subprocess.Popen([a.adapter, "run", "--config", cfg, "--instance", f"bench-{rnd}"],
-                            stdout=subprocess.DEVNULL, stderr=log)
+def paced_latency(a, cmd, log_path, source, out, tag, warmup_seconds, start_timeout=120, stop_timeout=60,
+                  note=""):
+    """Starts `cmd` (reading `source`, writing escalations to `out`), waits until it answers,
+    sends challenge.raised at a.rate for warmup_seconds unmeasured and then a.seconds
+    measured, and stops it (SIGTERM). Returns (ids, sent, received, send_secs): monotonic
+    send and read_committed receive times per measured challenge id."""
+    log = open(log_path, "w")
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log)
     sent, received = {}, {}
     stop = threading.Event()
 
     def consume():
-        c = Consumer({"bootstrap.servers": a.bootstrap, "group.id": f"bench-reader-{rnd}",
+        c = Consumer({"bootstrap.servers": a.bootstrap, "group.id": f"bench-reader-{tag}",
                       "isolation.level": "read_committed", "auto.offset.reset": "earliest",
                       "enable.auto.commit": False, "fetch.wait.max.ms": 5})
-        c.subscribe([topics["escalations"]])
+        c.subscribe([out])
         while not stop.is_set():
             m = c.poll(0.05)
             if m is None or m.error():
@@ -249,32 +275,33 @@ def latency(a, work):
         p.produce(source, key=cid.encode(), value=json.dumps(ev, separators=(",", ":")).encode())
         p.poll(0)
 
-    try:
-        # Warm-up: until the adapter owns its partitions and answers.
-        for i in range(a.partitions * 4):
-            send(f"W-{rnd}-{i}", i)
-        p.flush(10)
-        deadline = time.monotonic() + 120
-        while not all(f"W-{rnd}-{i}" in received for i in range(a.partitions * 4)):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"adapter not answering; see {log.name}")
-            time.sleep(0.1)
-        def paced(prefix, count):
-            t0 = time.monotonic()
-            for i in range(count):
-                due = t0 + i / a.rate
-                while (now := time.monotonic()) < due:
-                    time.sleep(min(0.001, due - now))
-                send(f"{prefix}{i:07d}", i)
-            return time.monotonic() - t0
+    def paced(prefix, count):
+        t0 = time.monotonic()
+        for i in range(count):
+            due = t0 + i / a.rate
+            while (now := time.monotonic()) < due:
+                time.sleep(min(0.001, due - now))
+            send(f"{prefix}{i:07d}", i)
+        return time.monotonic() - t0
 
-        # Unmeasured warm-up at the same rate: steady state, not the JIT's first seconds.
-        paced(f"WR-{rnd}-", a.rate * a.warmup_seconds)
-        say(f"adapter warm; sending {a.rate}/s for {a.seconds} s (commit_interval_ms={a.commit_interval_ms})")
-        total = a.rate * a.seconds
-        send_secs = paced(f"L-{rnd}-", total)
+    try:
+        # Warm-up: until it owns its partitions and answers.
+        warm = [f"W-{tag}-{i}" for i in range(a.partitions * 4)]
+        for i, cid in enumerate(warm):
+            send(cid, i)
         p.flush(10)
-        ids = [f"L-{rnd}-{i:07d}" for i in range(total)]
+        deadline = time.monotonic() + start_timeout
+        while not all(c in received for c in warm):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{tag} not answering; see {log_path}")
+            time.sleep(0.1)
+        # Unmeasured warm-up at the same rate: steady state, not the first seconds.
+        paced(f"WR-{tag}-", a.rate * warmup_seconds)
+        say(f"{tag} warm; sending {a.rate}/s for {a.seconds} s{note}")
+        total = a.rate * a.seconds
+        send_secs = paced(f"L-{tag}-", total)
+        p.flush(10)
+        ids = [f"L-{tag}-{i:07d}" for i in range(total)]
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not all(c in received for c in ids):
             time.sleep(0.1)
@@ -282,8 +309,27 @@ def latency(a, work):
         stop.set()
         reader.join(5)
         proc.send_signal(signal.SIGTERM)
-        proc.wait(60)
+        proc.wait(stop_timeout)
         log.close()
+    return ids, sent, received, send_secs
+
+
+def latency(a, work):
+    rnd = f"lat{a.commit_interval_ms}{a.commit or ''}"
+    topics = adapter_topics(a.bootstrap, rnd, a.partitions)
+    source = f"crp.commands.{rnd}"  # its own input: not the throughput backlog
+    create_topics(a.bootstrap, [source], a.partitions)
+    group = f"bench-adapter-{rnd}"
+    cfg = adapter_config(work, a.bootstrap, f"adapter-{rnd}", topics, group,
+                         {"clock": "wall", "commit_interval_ms": a.commit_interval_ms,
+                          "max_batch": a.max_batch, **({"commit": a.commit} if a.commit else {})},
+                         input_topic=source)
+    log_path = Path(work) / f"adapter-{rnd}.log"
+    ids, sent, received, send_secs = paced_latency(
+        a, [a.adapter, "run", "--config", cfg, "--instance", f"bench-{rnd}"], log_path, source,
+        topics["escalations"], rnd, a.warmup_seconds,
+        note=f" (commit_interval_ms={a.commit_interval_ms}, commit={a.commit or 'default'})")
+    total = len(ids)
     with open(Path(work) / f"latency-{rnd}.csv", "w") as f:  # send offset s, latency ms
         f.write("sent_s,latency_ms\n")
         t_first = sent[ids[0]]
@@ -292,7 +338,16 @@ def latency(a, work):
                 f.write(f"{sent[c] - t_first:.4f},{(received[c] - sent[c]) * 1000:.2f}\n")
     lat = sorted((received[c] - sent[c]) * 1000 for c in ids if c in received)
     missing = sum(1 for c in ids if c not in received)
-    res = {"commit_interval_ms": a.commit_interval_ms, "rate": a.rate, "seconds": a.seconds,
+    counts = {}
+    for line in log_path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if rec.get("message") == "stopped":
+            counts = {k: rec.get(k) for k in ("consumed", "commits", "aborts")}
+    res = {"commit_interval_ms": a.commit_interval_ms, "commit": a.commit or "default", "rate": a.rate,
+           "adapter_counts": counts, "seconds": a.seconds,
            "warmup_seconds": a.warmup_seconds,
            "sent": total, "achieved_rate": round(total / send_secs), "received": len(lat),
            "missing": missing, "p50_ms": round(pct(lat, 0.50), 1), "p90_ms": round(pct(lat, 0.90), 1),
@@ -313,6 +368,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--max-batch", type=int, default=1000)
     ap.add_argument("--commit-interval-ms", type=int, default=100)
+    ap.add_argument("--with-interval", action="store_true",
+                    help="throughput: also time the adapter at runtime.commit \"interval\" each round")
+    ap.add_argument("--commit", choices=["adaptive", "interval"], default=None,
+                    help="runtime.commit of the adapter (default: not set, the adapter's default)")
     ap.add_argument("--rate", type=int, default=1000)
     ap.add_argument("--seconds", type=int, default=30)
     ap.add_argument("--warmup-seconds", type=int, default=5)

@@ -9,34 +9,24 @@
 #   2. latency: `crp-adapter run` (wall clock), challenge.raised at RATE/s (5 s
 #      unmeasured warm-up, then LATENCY_SECONDS s, default 30);
 #      p50/p99/max event -> challenge.stage_started, read_committed,
-#      once per commit interval in LATENCY_INTERVALS.
+#      once per commit interval in LATENCY_INTERVALS and runtime.commit in
+#      LATENCY_COMMITS ("default": not set, the adapter's default, adaptive).
 #   bench/kafka_throughput.sh            # env: EVENTS ROUNDS PARTITIONS MAX_BATCH
 #                                        #      COMMIT_INTERVAL_MS RATE LATENCY_SECONDS
 #                                        #      (ROUNDS=0: latency only)
-#                                        #      LATENCY_INTERVALS ("100 50") WORK BUILD
+#                                        #      LATENCY_INTERVALS ("100") LATENCY_COMMITS
+#                                        #      ("default interval") WORK BUILD
 # Prints one JSON line per measurement on stdout; logs and configs stay in WORK.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-CACHE=${CRP_CACHE:-$REPO/.cache}
-VENV=$CACHE/venv-kafka-e2e # the e2e tests' cached confluent-kafka
-if ! "$VENV/bin/python" -c "import confluent_kafka" 2>/dev/null; then
-  python3 -m venv "$VENV" >&2
-  "$VENV/bin/pip" install -q --disable-pip-version-check "confluent-kafka==${CONFLUENT_KAFKA_VERSION:-2.16.1}" >&2
-fi
-export KAFKA_PORT=${KAFKA_PORT:-29092}
-export KAFKA_CONTROLLER_PORT=$((KAFKA_PORT + 1))
-export KAFKA_DATA=${KAFKA_DATA:-$REPO/.kafka/bench-$KAFKA_PORT}
-WORK=${WORK:-$(mktemp -d /tmp/crp-kafka-bench.XXXXXX)}
-mkdir -p "$WORK"
 BUILD=${BUILD:-build} # the build directory with crp-adapter and bench/txn_passthrough
 [ -x "$BUILD/crp-adapter" ] && [ -x "$BUILD/bench/txn_passthrough" ] ||
   { echo "build first: cmake --build $BUILD" >&2; exit 1; }
 
-scripts/kafka-local stop # a leftover of an interrupted run would keep old topics
-rm -rf "$KAFKA_DATA"
-trap 'scripts/kafka-local stop; rm -rf "$KAFKA_DATA"' EXIT
-bootstrap=$(scripts/kafka-local start | sed 's/^bootstrap.servers=//')
+# shellcheck source=bench/broker-env.sh
+source bench/broker-env.sh
+bench_broker 29092 crp-kafka-bench
 
 bench() { "$VENV/bin/python" bench/kafka_bench.py "$@" --bootstrap "$bootstrap" \
   --adapter "$BUILD/crp-adapter" --passthrough "$BUILD/bench/txn_passthrough" \
@@ -45,8 +35,13 @@ bench() { "$VENV/bin/python" bench/kafka_bench.py "$@" --bootstrap "$bootstrap" 
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), work $WORK" >&2
 if [ "${ROUNDS:-4}" -gt 0 ]; then # ROUNDS=0: latency only
   bench preload --events "${EVENTS:-200000}"
-  bench throughput --rounds "${ROUNDS:-4}" --commit-interval-ms "${COMMIT_INTERVAL_MS:-100}"
+  # WITH_INTERVAL=1: each round also times the adapter at runtime.commit "interval".
+  bench throughput --rounds "${ROUNDS:-4}" --commit-interval-ms "${COMMIT_INTERVAL_MS:-100}" \
+    $([ "${WITH_INTERVAL:-0}" = 1 ] && echo --with-interval)
 fi
-for interval in ${LATENCY_INTERVALS:-100 50}; do
-  bench latency --commit-interval-ms "$interval" --rate "${RATE:-1000}" --seconds "${LATENCY_SECONDS:-30}"
+for interval in ${LATENCY_INTERVALS:-100}; do
+  for commit in ${LATENCY_COMMITS:-default interval}; do
+    bench latency --commit-interval-ms "$interval" --rate "${RATE:-1000}" --seconds "${LATENCY_SECONDS:-30}" \
+      $([ "$commit" = default ] || echo "--commit $commit")
+  done
 done

@@ -79,7 +79,7 @@ def write_config(work, tag, bootstrap, changelog, admin_port, kafka=None):
     return path, admin_port
 
 
-def run_adapter(binary, config, log_path, want, admin_port, timeout):
+def run_adapter(binary, config, log_path, want, admin_port, timeout, want_plans=0):
     """Starts the adapter, waits until `want` challenges are restored, measures,
     stops it. Returns the measurement."""
     started = time.monotonic()
@@ -102,7 +102,7 @@ def run_adapter(binary, config, log_path, want, admin_port, timeout):
     poller = threading.Thread(target=poll_ready, daemon=True) if admin_port else None
     if poller:
         poller.start()
-    restored = {"challenges": 0, "records": 0, "pending_timers": 0, "ms": 0}
+    restored = {"challenges": 0, "records": 0, "pending_timers": 0, "plans": 0, "plan_checks": 0, "ms": 0}
     restored_at, lines = None, []
     deadline = started + timeout
     with open(log_path, "w") as log:
@@ -120,7 +120,7 @@ def run_adapter(binary, config, log_path, want, admin_port, timeout):
             if entry.get("message") == "state restored":
                 for k in restored:
                     restored[k] += int(entry.get(k, 0))
-                if restored["challenges"] >= want:
+                if restored["challenges"] >= want and restored["plans"] >= want_plans:
                     restored_at = time.monotonic() - started
                     cpu_at_restored = cpu_s(proc.pid)
                     break
@@ -141,6 +141,7 @@ def run_adapter(binary, config, log_path, want, admin_port, timeout):
         _, rest = proc.communicate(timeout=60)
         log.write(rest)
     return {"restored_challenges": restored["challenges"], "restored_records": restored["records"],
+            "restored_plans": restored["plans"], "plan_checks": restored["plan_checks"],
             "pending_timers": restored["pending_timers"], "restore_ms": restored["ms"],
             "start_to_restored_s": round(restored_at, 3), "cpu_s_at_restored": round(cpu_at_restored, 2),
             "start_to_readyz_s": round(ready_at["s"], 3) if "s" in ready_at else None,
@@ -166,6 +167,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--bootstrap", required=True)
     ap.add_argument("--challenges", type=int, required=True)
+    ap.add_argument("--plans", type=int, default=0, help="watched plans (the drift watchdog's state) to fill too")
     ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--adapter", required=True)
     ap.add_argument("--fill", required=True, help="changelog_fill binary")
@@ -188,14 +190,15 @@ def main():
                 outputs.append(name)
     create_topics(a.bootstrap, outputs + ["empty.changelog", "restore.changelog"],
                   compact=("empty.changelog", "restore.changelog"))
-    timeout = max(120, n / 2000)
+    timeout = max(120, (n + a.plans) / 2000)
 
     config, admin_port = write_config(a.work, "empty", a.bootstrap, "empty.changelog", a.admin_port)
     empty = run_adapter(a.adapter, config, Path(a.work) / "adapter-empty.log", 0, admin_port, timeout)
     emit({"measure": "adapter, empty changelog", **empty})
 
     out, took, _ = timed([a.fill, "fill", "--config", str(REPO / "config" / "crp-adapter.json"),
-                       "--bootstrap", a.bootstrap, "--topic", "restore.changelog", "--challenges", str(n)])
+                       "--bootstrap", a.bootstrap, "--topic", "restore.changelog", "--challenges", str(n),
+                       "--plans", str(a.plans)])
     fill = json.loads(out)
     emit({"measure": "fill", **fill})
 
@@ -212,12 +215,14 @@ def main():
     for r in range(a.rounds):
         config, admin_port = write_config(a.work, f"full-{r}", a.bootstrap, "restore.changelog", a.admin_port,
                                           dict(kv.split("=", 1) for kv in a.kafka))
-        m = run_adapter(a.adapter, config, Path(a.work) / f"adapter-full-{r}.log", n, admin_port, timeout)
+        m = run_adapter(a.adapter, config, Path(a.work) / f"adapter-full-{r}.log", n, admin_port, timeout,
+                        a.plans)
         emit({"measure": f"adapter restore, round {r + 1}", **m})
         runs.append(m)
 
     best = min(runs, key=lambda m: m["restore_ms"])
-    per_challenge = (best["rss_mib"] - empty["rss_mib"]) * 1024 * 1024 / n
+    grown = (best["rss_mib"] - empty["rss_mib"]) * 1024 * 1024
+    per_challenge = grown / n if n else 0
     summary = {"measure": "summary", "challenges": n, "changelog_mib": round(fill["bytes"] / 2 ** 20, 1),
                "restore_s": [m["restore_ms"] / 1000 for m in runs],
                "start_to_restored_s": [m["start_to_restored_s"] for m in runs],
@@ -230,15 +235,16 @@ def main():
                "restore_cpu_s": [m["cpu_s_at_restored"] for m in runs], "bare_read_cpu_s": round(bare_cpu, 2),
                "ratio_restore_cpu_to_bare_read_cpu": round(best["cpu_s_at_restored"] / bare_cpu, 2),
                "rss_mib": best["rss_mib"], "rss_mib_empty": empty["rss_mib"],
-               "rss_bytes_per_challenge": round(per_challenge)}
+               "rss_bytes_per_challenge": round(per_challenge),
+               "plans": a.plans, "rss_bytes_per_plan": round(grown / a.plans) if a.plans and not n else None}
     emit(summary)
     # Every challenge and every timer the fill wrote came back, not just some.
     ok = all(m["restored_challenges"] == n and m["pending_timers"] == fill["pending_timers"] and m["exit"] == 0
-             for m in runs)
+             and m["restored_plans"] == a.plans and m["plan_checks"] == fill["plan_checks"] for m in runs)
     if any(m["pending_timers"] != fill["pending_timers"] for m in runs):
         print(f"restore_scale: restored timers {[m['pending_timers'] for m in runs]}, "
               f"filled {fill['pending_timers']}", file=sys.stderr)
-    ok = ok and bare["records"] == n and kcat_records == n
+    ok = ok and bare["records"] == n + a.plans and kcat_records == n + a.plans
     if a.bound_s and any(m["restore_ms"] / 1000 > a.bound_s for m in runs):
         print(f"restore_scale: a restore took longer than {a.bound_s} s", file=sys.stderr)
         ok = False

@@ -6,7 +6,7 @@
 # RSS with the N challenges open. Details: bench/restore_scale.py.
 #   bench/restore_scale.sh                     # 100,000 challenges, 1 round (CI)
 #   bench/restore_scale.sh --long              # 1,000,000 challenges, 3 rounds
-#   options: --challenges N --rounds R --adapter BIN --fill BIN --bound-s S
+#   options: --challenges N --plans N --rounds R --adapter BIN --fill BIN --bound-s S
 #            --kafka KEY=VALUE (a librdkafka property for the adapter; repeatable)
 #   env: KAFKA_PORT (18650), WORK (kept: configs and adapter logs)
 # Prints one JSON line per measurement on stdout; exits 1 when the restored
@@ -14,12 +14,13 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
-challenges=100000 rounds=1 bound=0 extra=()
+challenges=100000 plans=0 rounds=1 bound=0 extra=()
 adapter=$REPO/build/crp-adapter fill=$REPO/build/bench/changelog_fill
 while (($#)); do
   case $1 in
     --long) challenges=1000000 rounds=3 ;;
     --challenges) challenges=$2; shift ;;
+    --plans) plans=$2; shift ;;  # watched plans (drift watchdog state), e.g. --challenges 0 --plans 1000000
     --rounds) rounds=$2; shift ;;
     --adapter) adapter=$2; shift ;;
     --fill) fill=$2; shift ;;
@@ -32,23 +33,10 @@ done
 [ -x "$adapter" ] && [ -x "$fill" ] || { echo "restore_scale: build first ($adapter, $fill)" >&2; exit 1; }
 command -v kcat >/dev/null || { echo "restore_scale: kcat not installed (scripts/setup-deps)" >&2; exit 1; }
 
-CACHE=${CRP_CACHE:-$REPO/.cache}
-VENV=$CACHE/venv-kafka-e2e # the e2e tests' cached confluent-kafka
-if ! "$VENV/bin/python" -c "import confluent_kafka" 2>/dev/null; then
-  python3 -m venv "$VENV" >&2
-  "$VENV/bin/pip" install -q --disable-pip-version-check "confluent-kafka==${CONFLUENT_KAFKA_VERSION:-2.16.1}" >&2
-fi
-export KAFKA_PORT=${KAFKA_PORT:-18650}
-export KAFKA_CONTROLLER_PORT=$((KAFKA_PORT + 1))
-export KAFKA_DATA=${KAFKA_DATA:-$REPO/.kafka/bench-$KAFKA_PORT}
-WORK=${WORK:-$(mktemp -d /tmp/crp-restore-bench.XXXXXX)}
-mkdir -p "$WORK"
-
-scripts/kafka-local stop # a leftover of an interrupted run would keep old topics
-rm -rf "$KAFKA_DATA"
-trap 'scripts/kafka-local stop; rm -rf "$KAFKA_DATA"' EXIT
-bootstrap=$(scripts/kafka-local start | sed 's/^bootstrap.servers=//')
-echo "restore_scale: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $challenges challenges, work $WORK" >&2
-"$VENV/bin/python" bench/restore_scale.py --bootstrap "$bootstrap" --challenges "$challenges" \
+# shellcheck source=bench/broker-env.sh
+source bench/broker-env.sh
+bench_broker 18650 crp-restore-bench
+echo "restore_scale: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $challenges challenges, $plans plans, work $WORK" >&2
+"$VENV/bin/python" bench/restore_scale.py --bootstrap "$bootstrap" --challenges "$challenges" --plans "$plans" \
   --rounds "$rounds" --adapter "$adapter" --fill "$fill" --work "$WORK" \
   --admin-port $((KAFKA_PORT + 5)) --bound-s "$bound" "${extra[@]}"

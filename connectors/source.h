@@ -10,9 +10,9 @@
 #include <optional>
 #include <string>
 
+#include "adapter/core/record.h"
 #include "adapter/engine/engine.h"
 #include "adapter/engine/inbound_event.h"
-#include "adapter/runtime/record.h"
 
 namespace crp::connectors {
 

@@ -88,6 +88,7 @@ SourceResult stage_record(InboundEvent event, const StageRef& ref, const Engine&
     event.track = ref.track;
     return SourceResult::ok(std::move(event));
   }
+  event.finding_id.clear();  // a finding is taken up by raising a challenge, not by escalating one
   if (c->stage == ref.stage->id && c->protocol == ref.protocol->id) return SourceResult::drop();
   const Stage* current = ref.protocol->stage(c->stage);
   const bool chair_had_response =

@@ -57,6 +57,8 @@ std::optional<std::string> role_key(const Protocol& protocol, const std::string&
 // that stage (a form re-saved, the alert of a form already recorded); else an
 // escalation to it (challenge.response_rejected when the chair had the
 // response and the stage is the next one, challenge.escalated otherwise).
+// The event's finding_id (the watch finding a record form takes up) is kept on
+// a raise only.
 SourceResult stage_record(InboundEvent event, const StageRef& ref, const Engine& state);
 
 // A mapping failure: error class crp.MappingError, "<system> event <pointer>: <rule>".

@@ -385,6 +385,14 @@ sys_days WorkingCalendar::local_date(Instant t) const {
   return sys_days{std::chrono::floor<std::chrono::days>(local).time_since_epoch()};
 }
 
+sys_days WorkingCalendar::subtract_working_days(sys_days from, int n) const {
+  while (n > 0) {
+    from -= std::chrono::days(1);
+    if (is_working_day(from)) --n;
+  }
+  return from;
+}
+
 sys_days WorkingCalendar::add_working_days(sys_days from, int n) const {
   if (n <= 0) return from;
   std::int64_t start = from.time_since_epoch().count();

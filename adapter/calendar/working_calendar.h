@@ -62,6 +62,9 @@ class WorkingCalendar {
 
   // The n-th working day strictly after `from` (n >= 1); n == 0 returns `from`.
   std::chrono::sys_days add_working_days(std::chrono::sys_days from, int n) const;
+  // The n-th working day strictly before `from` (n >= 1); n <= 0 returns `from`. For the
+  // few days a reminder or an "in advance" check looks back, a day-by-day walk.
+  std::chrono::sys_days subtract_working_days(std::chrono::sys_days from, int n) const;
 
   // The due date of a deadline started at `start` (working days count
   // strictly after the start's local date; days and weeks are calendar days).

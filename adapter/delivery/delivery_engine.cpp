@@ -219,7 +219,9 @@ Commands DeliveryEngine::on_outcome(const Ticket& t, const Outcome& o, Instant n
   }
   if (o.kind == Outcome::Kind::retry && o.hold_channel) {
     // A quota, not a failure: every lane of the partner waits; no attempt is spent.
-    s.hold_until = now + o.after.value_or(kDefaultHold);
+    // Lanes in flight when the quota ran out answer one after another: a
+    // later, shorter hold never ends an earlier, longer one.
+    s.hold_until = std::max(s.hold_until.value_or(now), now + o.after.value_or(kDefaultHold));
     --item.job.attempt;
     item.job.last_error = o.reason;
     item.job.next_attempt_at = *s.hold_until;

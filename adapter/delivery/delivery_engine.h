@@ -11,8 +11,8 @@
 //   schedule is exhausted the job is dead-lettered.
 // * A partner whose endpoint is gone (410) is disabled: its held jobs and all
 //   later ones are dead-lettered until an enable command.
-// * A channel-wide hold (Notify's daily limit) delays every lane of the
-//   partner without counting as an attempt.
+// * A channel-wide hold (Notify's daily or per-minute limit) delays every
+//   lane of the partner without counting as an attempt.
 #pragma once
 
 #include <cstdint>

@@ -40,8 +40,12 @@ std::optional<Instant> Challenge::next_deadline() const {
   // The response timer runs until a response that counts arrives; the engine
   // clears due_at when it does.
   if (!response_overdue) consider(due_at);
+  consider(response_remind_at);
   for (const auto& d : duties) {
-    if (!d.done && !d.overdue && !d.superseded) consider(d.due);
+    if (!d.done && !d.overdue && !d.superseded) {
+      consider(d.due);
+      consider(d.remind_at);
+    }
   }
   if (!process_overdue) consider(process_due_at);
   consider(check_due_at);

@@ -33,6 +33,9 @@ struct DutyState {
   bool done = false;
   bool overdue = false;
   bool superseded = false;  // its stage was left or the challenge closed first
+  // When duty.due_soon is sent (one working day before `due` by default);
+  // cleared once sent or when the duty no longer waits on anyone.
+  std::optional<Instant> remind_at{};
 };
 
 struct HistoryEntry {
@@ -59,6 +62,9 @@ struct Challenge {
   Phase phase = Phase::awaiting_response;
   Instant stage_started_at{};
   std::optional<Instant> due_at;  // response deadline of the current stage
+  // When challenge.response_due_soon is sent; cleared once sent, and when the
+  // response arrives, the stage is left or the challenge closes.
+  std::optional<Instant> response_remind_at;
   bool response_overdue = false;
   std::optional<Instant> meeting_at;
   std::vector<DutyState> duties;

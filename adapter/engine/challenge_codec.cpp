@@ -8,22 +8,23 @@
 
 #include <cstdint>
 
+#include "adapter/engine/state_record.h"
+
 namespace crp {
 namespace {
+
+using namespace state_record;
 
 // JSON (version 1) starts with '{', so the first byte tells the versions apart.
 // Version 3 is version 2 plus trailing fields (route, the decision clock);
 // version 2 records from the previous release still decode.
 constexpr char kTagV2 = '\x02';
 constexpr char kTagV3 = '\x03';
+// Version 4 is version 3 plus the pending reminders; written only when one is
+// pending, so every other record stays version 3, byte for byte.
+constexpr char kTagV4 = '\x04';
 constexpr std::uint64_t kMaxCount = 1u << 24;  // more items than bytes is corrupt anyway
 
-// Every instant in a state record lies within this range: events are dated
-// 2000-2100 (decision 0040) and deadlines follow them by at most years; an
-// unset instant is the epoch. Anything outside is a damaged record, refused
-// here before date arithmetic (calendars, year_month_day) could overflow on it.
-constexpr std::int64_t kEarliestMs = -2208988800000;  // 1900-01-01T00:00:00Z
-constexpr std::int64_t kLatestMs = 10413792000000;    // 2300-01-01T00:00:00Z
 // seq counts a challenge's outputs (their ids): near 2^63 it is damage, and
 // incrementing it must never wrap round to reuse an id.
 constexpr std::uint64_t kMaxSeq = static_cast<std::uint64_t>(INT64_MAX);
@@ -39,17 +40,21 @@ enum Flag : std::uint8_t {
 };
 enum DutyFlag : std::uint8_t { kDone = 1 << 0, kOverdue = 1 << 1, kSuperseded = 1 << 2 };
 enum V3Flag : std::uint8_t { kHasDecideDue = 1 << 0, kDecisionOverdue = 1 << 1 };
+enum V4Flag : std::uint8_t { kHasResponseRemind = 1 << 0 };
 // Bits no writer sets: a record with one is damaged.
 constexpr std::uint8_t kUnknownFlags = 1 << 7;
 constexpr std::uint8_t kUnknownDutyFlags = static_cast<std::uint8_t>(~0u << 3);
 constexpr std::uint8_t kUnknownV3Flags = static_cast<std::uint8_t>(~0u << 2);
+constexpr std::uint8_t kUnknownV4Flags = static_cast<std::uint8_t>(~0u << 1);
 
-std::uint64_t zigzag(std::int64_t v) {
-  return (static_cast<std::uint64_t>(v) << 1) ^ static_cast<std::uint64_t>(v >> 63);
+bool has_reminder(const Challenge& c) {
+  if (c.response_remind_at) return true;
+  for (const auto& d : c.duties) {
+    if (d.remind_at) return true;
+  }
+  return false;
 }
-std::int64_t unzigzag(std::uint64_t v) {
-  return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
-}
+
 std::int64_t ms(Instant t) {
   return t.time_since_epoch().count();
 }
@@ -66,13 +71,7 @@ class Writer {
  public:
   explicit Writer(Instant base) : base_(ms(base)) { out_.reserve(512); }
   void byte(std::uint8_t b) { out_.push_back(static_cast<char>(b)); }
-  void varint(std::uint64_t v) {
-    while (v >= 0x80) {
-      byte(static_cast<std::uint8_t>(v | 0x80));
-      v >>= 7;
-    }
-    byte(static_cast<std::uint8_t>(v));
-  }
+  void varint(std::uint64_t v) { append_varint(out_, v); }
   void time(Instant t) { varint(zigzag(wrapping_sub(ms(t), base_))); }
   void str(const std::string& s) {
     varint(s.size());
@@ -107,15 +106,18 @@ class Reader {
     return static_cast<std::uint8_t>(bytes_[pos_++]);
   }
   std::uint64_t varint() {
+    if (!ok()) return 0;
     std::uint64_t v = 0;
-    for (int shift = 0; shift < 64 && ok(); shift += 7) {
-      const std::uint8_t b = byte();
-      // The tenth byte holds bit 63 only: more would be silently dropped.
-      if (shift == 63 && (b & 0x7e) != 0) break;
-      v |= static_cast<std::uint64_t>(b & 0x7f) << shift;
-      if (!(b & 0x80)) return v;
+    switch (read_varint(bytes_, pos_, v)) {
+      case VarintRead::ok:
+        return v;
+      case VarintRead::ends_early:
+        fail("record ends early");
+        return 0;
+      case VarintRead::malformed:
+        fail("malformed varint");
+        return 0;
     }
-    fail("malformed varint");
     return 0;
   }
   std::uint64_t count() {
@@ -125,7 +127,7 @@ class Reader {
   }
   Instant time() {
     const std::int64_t t = wrapping_add(base_, unzigzag(varint()));
-    if (t < kEarliestMs || t > kLatestMs) fail("instant out of range (1900-2300)");
+    if (!instant_in_range(t)) fail("instant out of range (1900-2300)");
     return ok() ? Instant(std::chrono::milliseconds(t)) : Instant{};
   }
   std::uint8_t flags(std::uint8_t unknown) {
@@ -157,7 +159,8 @@ class Reader {
 
 std::string encode_challenge(const Challenge& c) {
   Writer w(c.opened_at);
-  w.byte(kTagV3);
+  const bool v4 = has_reminder(c);
+  w.byte(v4 ? kTagV4 : kTagV3);
   w.varint(zigzag(ms(c.opened_at)));  // the base every later time is relative to
   w.str(c.id);
   w.str(c.case_id);
@@ -203,17 +206,32 @@ std::string encode_challenge(const Challenge& c) {
   w.str(c.route);
   w.byte((c.decide_due_at ? kHasDecideDue : 0) | (c.decision_overdue ? kDecisionOverdue : 0));
   if (c.decide_due_at) w.time(*c.decide_due_at);
+  if (v4) {
+    w.byte(c.response_remind_at ? kHasResponseRemind : 0);
+    if (c.response_remind_at) w.time(*c.response_remind_at);
+    std::uint64_t duties = 0;
+    for (const auto& d : c.duties) duties += d.remind_at ? 1 : 0;
+    w.varint(duties);  // then each as (its index in duties, when)
+    for (std::size_t i = 0; i < c.duties.size(); ++i) {
+      if (!c.duties[i].remind_at) continue;
+      w.varint(i);
+      w.time(*c.duties[i].remind_at);
+    }
+  }
   return w.take();
 }
 
 std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& error) {
   if (!bytes.empty() && bytes.front() == '{') return decode_challenge_json_v1(bytes, error);
-  if (bytes.empty() || (bytes.front() != kTagV2 && bytes.front() != kTagV3)) {
-    error = "not a challenge state record (neither version 2/3 nor version 1 JSON)";
+  if (bytes.empty() ||
+      (bytes.front() != kTagV2 && bytes.front() != kTagV3 && bytes.front() != kTagV4)) {
+    error = "not a challenge state record (neither version 2/3/4 nor version 1 JSON)";
     return std::nullopt;
   }
   Reader r(bytes);
-  const bool v3 = r.byte() == kTagV3;
+  const char tag = static_cast<char>(r.byte());
+  const bool v3 = tag == kTagV3 || tag == kTagV4;
+  const bool v4 = tag == kTagV4;
   Challenge c;
   c.opened_at = r.time();
   r.set_base(c.opened_at);
@@ -270,10 +288,24 @@ std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& e
     c.decision_overdue = f & kDecisionOverdue;
     if (f & kHasDecideDue) c.decide_due_at = r.time();
   }
+  if (v4) {
+    if (r.flags(kUnknownV4Flags) & kHasResponseRemind) c.response_remind_at = r.time();
+    for (std::uint64_t n = r.count(); n > 0 && r.ok(); --n) {
+      const std::uint64_t i = r.varint();
+      if (i >= c.duties.size()) {
+        r.fail("reminder of a duty the record does not hold");
+        break;
+      }
+      c.duties[i].remind_at = r.time();
+    }
+  }
   if (r.ok() && !r.at_end()) r.fail("unexpected bytes after the record");
   if (r.ok() && c.id.empty()) r.fail("challenge state record lacks an id");
   if (!r.ok()) {
-    error = std::string(v3 ? "version 3" : "version 2") + " challenge state record: " + r.error();
+    error = std::string(v4   ? "version 4"
+                        : v3 ? "version 3"
+                             : "version 2") +
+            " challenge state record: " + r.error();
     return std::nullopt;
   }
   return c;

@@ -3,7 +3,9 @@
 // every restart, so the value is a compact binary record (version 2) rather
 // than JSON: see docs/decisions/0033-binary-changelog-state.md. Version 1
 // (JSON, written before) is still read, so a rolling upgrade restores from a
-// changelog either version wrote.
+// changelog either version wrote. A challenge with a reminder pending is
+// written as version 4 (version 3 plus the reminder instants, decision 0056);
+// every other one as version 3.
 #pragma once
 
 #include <optional>
@@ -14,7 +16,7 @@
 
 namespace crp {
 
-// Version 2: the binary record.
+// Version 2 and later: the binary record.
 std::string encode_challenge(const Challenge& c);
 // Either version; nullopt (with `error`) when the bytes are not a state
 // record the service can read.

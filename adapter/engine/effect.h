@@ -24,6 +24,17 @@ struct LifecycleEvent {
   std::string duty_label;
   std::optional<Instant> due_at;
   Instant occurred_at{};  // when its cause happened: the input, or the deadline that passed
+  // Watch findings (watch.*) and a challenge raised from one.
+  std::string rule{};
+  std::string finding_id{};
+  std::string conference_id{};
+  std::optional<Instant> actual_at{};  // the last activity before the breach, if any
+  std::vector<std::string> missing{};  // watch.pre_conference_check: rules not yet met
+  std::string linked_challenge_id{};   // watch.suggestion_taken_up: the challenge raised
+  // challenge.deadline_changed: which deadline (response, duty, decision,
+  // process_limit, step_down_check) and when it was due before the calendar changed.
+  std::string deadline{};
+  std::optional<Instant> previous_due_at{};
 };
 
 // Who must hear of it by email; the email connector resolves roles to addresses.
@@ -63,7 +74,8 @@ struct DlqDecision {
 };
 
 struct Effect {
-  std::string challenge_id;
+  std::string challenge_id;  // empty for a watched plan's effects
+  std::string plan_id;       // a watched plan's (adapter/engine/watch)
   std::string case_id;
   std::string protocol;
   std::string track;
@@ -74,7 +86,12 @@ struct Effect {
   std::variant<LifecycleEvent, NotificationDecision, CaseNoteDecision, PartnerDecision, DlqDecision>
       what;
 
-  std::string id() const { return challenge_id + ":" + std::to_string(seq); }
+  // A plan's ids are prefixed, so they never meet a challenge's of the same text.
+  std::string id() const {
+    return (challenge_id.empty() ? "watch:" + plan_id : challenge_id) + ":" + std::to_string(seq);
+  }
+  // The output records' key: what the outputs are about.
+  const std::string& subject() const { return challenge_id.empty() ? plan_id : challenge_id; }
 };
 
 using Effects = std::vector<Effect>;

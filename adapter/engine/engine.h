@@ -14,6 +14,7 @@
 #include "adapter/engine/inbound_event.h"
 #include "adapter/engine/protocol_set.h"
 #include "adapter/engine/timer_queue.h"
+#include "adapter/engine/watch/watch.h"
 
 namespace crp {
 
@@ -22,12 +23,21 @@ class Engine {
   explicit Engine(std::shared_ptr<const ProtocolSet> protocols);
 
   // Applies one event decided at time `now` (deadlines run from the event's
-  // occurred_at). An event that cannot apply yields one DlqDecision and leaves
-  // the state unchanged; a repeated event_id yields nothing.
+  // occurred_at). Case-activity events go to the watch. An event that cannot apply yields one
+  // DlqDecision and leaves the state unchanged; a repeated event_id yields nothing.
   void apply(const InboundEvent& event, Instant now, Effects& out);
 
   // Fires, in deadline order, every timer due at or before `now`.
   void advance_to(Instant now, Effects& out);
+
+  // A new calendar (the same protocols, each with a working calendar from a
+  // changed bank-holidays file) from `now`: every open deadline counted in
+  // working or calendar days that the change moves is recounted from what it
+  // was counted from, with challenge.deadline_changed and an email to those it
+  // waits on (docs/decisions/0060). Deadlines already passed stay as they were.
+  void change_calendar(std::shared_ptr<const ProtocolSet> next, Instant now, Effects& out);
+  // The protocols and calendars the engine runs under (the latest calendar).
+  const ProtocolSet& protocols() const { return *protocols_; }
 
   // The earliest pending deadline over all challenges.
   std::optional<Instant> next_due() const;
@@ -44,6 +54,16 @@ class Engine {
   void reserve(std::size_t challenges);
   // Forgets a challenge (its partition was revoked).
   void drop(const std::string& challenge_id);
+
+  // The drift watchdog's plans, beside the challenges: their state shares the
+  // changelog under keys "watch:<plan_id>" (adapter/engine/watch/plan_codec.h).
+  const Watch& watch() const { return watch_; }
+  // The changelog value of a key take_dirty() returned; empty: delete the key.
+  std::string encode_state(const std::string& key) const;
+  // Restores a changelog record (a challenge or a plan, by its key); false
+  // with `error` when the bytes cannot be read. A tombstone is drop_state().
+  bool restore_state(std::string_view key, std::string_view value, std::string& error);
+  void drop_state(std::string_view key);
   // How long a closed challenge is kept (to answer late events and ignore
   // duplicates) before it is forgotten and its changelog key deleted; zero
   // keeps it forever. See docs/decisions/0024-closed-challenges-are-forgotten.md.
@@ -65,6 +85,7 @@ class Engine {
   TimerQueue::Slot allocate_slot();
   void sync_timer(TimerQueue::Slot slot);
   void fire(TimerQueue::Slot slot, Instant due, Instant now, Effects& out);
+  void link_finding(const InboundEvent& e, Instant now, Effects& produced);
 
   std::shared_ptr<const ProtocolSet> protocols_;
   std::vector<Challenge> slots_;
@@ -74,6 +95,7 @@ class Engine {
   std::vector<TimerQueue::Slot> dirty_;
   std::vector<bool> is_dirty_;
   std::vector<std::string> forgotten_;  // since the last take_dirty()
+  Watch watch_;
   std::chrono::milliseconds closed_retention_{0};
 };
 

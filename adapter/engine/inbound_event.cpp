@@ -5,12 +5,13 @@
 #include <string_view>
 #include <utility>
 
+#include "adapter/engine/fnv1a.h"
 #include "adapter/json/schema_registry.h"
 
 namespace crp {
 namespace {
 
-constexpr std::array<std::pair<std::string_view, EventType>, 15> kTypes{{
+constexpr std::array<std::pair<std::string_view, EventType>, 25> kTypes{{
     {"challenge.raised", EventType::raised},
     {"challenge.response_received", EventType::response_received},
     {"challenge.response_approved", EventType::response_approved},
@@ -26,7 +27,39 @@ constexpr std::array<std::pair<std::string_view, EventType>, 15> kTypes{{
     {"cin.step_down_agreed", EventType::step_down_agreed},
     {"cin.step_down_checked", EventType::step_down_checked},
     {"good_practice.noted", EventType::good_practice_noted},
+    {"conference.scheduled", EventType::conference_scheduled},
+    {"conference.held", EventType::conference_held},
+    {"conference.cancelled", EventType::conference_cancelled},
+    {"report.shared", EventType::report_shared},
+    {"consultation_form.completed", EventType::consultation_form_completed},
+    {"interpreter.booked", EventType::interpreter_booked},
+    {"core_group.held", EventType::core_group_held},
+    {"child.seen", EventType::child_seen},
+    {"plan.ended", EventType::plan_ended},
+    {"watch.suggestion_dismissed", EventType::suggestion_dismissed},
 }};
+
+// What each activity needs besides plan_id, so a record the watch cannot use
+// is dead-lettered with the field named rather than half-applied.
+const char* missing_activity_field(const InboundEvent& e) {
+  switch (e.type) {
+    case EventType::conference_scheduled:
+      if (e.conference_id.empty()) return "conference_id";
+      if (e.conference_kind.empty()) return "conference_kind";
+      if (!e.conference_at) return "conference_at";
+      return nullptr;
+    case EventType::conference_held:
+    case EventType::conference_cancelled:
+    case EventType::report_shared:
+    case EventType::consultation_form_completed:
+    case EventType::interpreter_booked:
+      return e.conference_id.empty() ? "conference_id" : nullptr;
+    case EventType::suggestion_dismissed:
+      return e.finding_id.empty() ? "finding_id" : nullptr;
+    default:
+      return nullptr;
+  }
+}
 
 std::string get(const rapidjson::Value& doc, const char* key) {
   auto it = doc.FindMember(key);
@@ -36,18 +69,11 @@ std::string get(const rapidjson::Value& doc, const char* key) {
 
 }  // namespace
 
-std::string event_fingerprint(const InboundEvent& e) {
+std::uint64_t event_fingerprint(const InboundEvent& e) {
   // FNV-1a 64 over the fields, each followed by a separator byte that text
   // fields cannot hold unescaped, so ("ab","c") and ("a","bc") differ.
-  std::uint64_t h = 14695981039346656037ull;
-  auto mix = [&h](std::string_view s) {
-    for (unsigned char ch : s) {
-      h ^= ch;
-      h *= 1099511628211ull;
-    }
-    h ^= 0x1f;
-    h *= 1099511628211ull;
-  };
+  std::uint64_t h = kFnv1a64Basis;
+  auto mix = [&h](std::string_view s) { h = fnv1a64("\x1f", fnv1a64(s, h)); };
   mix(to_string(e.type));
   mix(format_iso8601(e.occurred_at));
   mix(e.challenge_id);
@@ -67,10 +93,20 @@ std::string event_fingerprint(const InboundEvent& e) {
   mix(!e.cin_plan_evidenced ? "-" : *e.cin_plan_evidenced ? "1" : "0");
   mix(e.conference_date.value_or("-"));
   mix(e.exemplary ? "1" : "0");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<std::size_t>(i)] = kHex[h & 0xf];
-  return out;
+  // Fields added later are mixed only when present, so the fingerprints of
+  // events without them (kept in restored state) do not change.
+  for (const std::string* f :
+       {&e.plan_id, &e.finding_id, &e.conference_id, &e.conference_kind, &e.plan_outcome}) {
+    if (!f->empty()) mix(*f);
+  }
+  // (A step-down event's conference_at is already in conference_date.)
+  if (e.conference_at && is_activity(e.type)) mix(format_iso8601(*e.conference_at));
+  if (e.interpreter_needed) mix("interpreter_needed");
+  return h;
+}
+
+bool is_activity(EventType t) {
+  return t >= EventType::conference_scheduled;
 }
 
 const char* to_string(EventType t) {
@@ -120,14 +156,30 @@ std::optional<InboundEvent> parse_canonical(const rapidjson::Value& doc, EventEr
     e.cin_plan_evidenced = doc["cin_plan_evidenced"].GetBool();
   if (doc.HasMember("respond_by")) e.respond_by = get(doc, "respond_by");
   if (doc.HasMember("conference_date")) e.conference_date = get(doc, "conference_date");
-  // The conference as an instant (as case systems often record it): its UTC date.
-  if (!e.conference_date && doc.HasMember("conference_at")) {
-    auto at = parse_iso8601(get(doc, "conference_at"));
-    if (!at) {
+  if (doc.HasMember("conference_at")) {
+    e.conference_at = parse_iso8601(get(doc, "conference_at"));
+    if (!e.conference_at) {
       error = {"crp.SchemaViolation", "canonical event /conference_at: not an ISO 8601 instant"};
       return std::nullopt;
     }
-    e.conference_date = format_iso8601(*at).substr(0, 10);
+    // The step-down check counts from the conference's date (its UTC date,
+    // as before activity events used the field).
+    if (!e.conference_date && !is_activity(e.type))
+      e.conference_date = format_iso8601(*e.conference_at).substr(0, 10);
+  }
+  e.plan_id = get(doc, "plan_id");
+  e.finding_id = get(doc, "finding_id");
+  e.conference_id = get(doc, "conference_id");
+  e.conference_kind = get(doc, "conference_kind");
+  e.plan_outcome = get(doc, "plan_outcome");
+  if (doc.HasMember("interpreter_needed"))
+    e.interpreter_needed = doc["interpreter_needed"].GetBool();
+  if (is_activity(e.type)) {
+    if (const char* field = missing_activity_field(e)) {
+      error = {"crp.SchemaViolation",
+               std::string("canonical event /") + field + ": required for " + to_string(e.type)};
+      return std::nullopt;
+    }
   }
   if (doc.HasMember("meeting_at")) {
     e.meeting_at = parse_iso8601(get(doc, "meeting_at"));

@@ -4,6 +4,7 @@
 
 #include <rapidjson/document.h>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -29,7 +30,21 @@ enum class EventType {
   step_down_agreed,
   step_down_checked,
   good_practice_noted,
+  // Case activity: what the watch rules look at (adapter/engine/watch).
+  conference_scheduled,
+  conference_held,
+  conference_cancelled,
+  report_shared,
+  consultation_form_completed,
+  interpreter_booked,
+  core_group_held,
+  child_seen,
+  plan_ended,
+  suggestion_dismissed,
 };
+
+// True for the case-activity family, which names a plan_id, not a challenge.
+bool is_activity(EventType t);
 
 const char* to_string(EventType t);
 
@@ -58,6 +73,15 @@ struct InboundEvent {
   std::string team;      // the child's allocated team: picks role mailboxes in the directory
   std::string locality;  // the team's locality, when the event says so
   std::string source_system = "canonical";
+
+  // Case activity (and challenge.raised's finding_id).
+  std::string plan_id;
+  std::string finding_id;
+  std::string conference_id;
+  std::string conference_kind;  // "initial" | "review"
+  std::optional<Instant> conference_at;
+  bool interpreter_needed = false;
+  std::string plan_outcome;  // cp_plan | no_plan | step_down_cin | plan_ended
 };
 
 // Why an event could not become an InboundEvent; goes to the DLQ.
@@ -67,8 +91,9 @@ struct EventError {
 };
 
 // A digest of what the event says (not how it arrived), so a reused event id
-// with other content is told apart from a redelivery. Stable across releases.
-std::string event_fingerprint(const InboundEvent& e);
+// with other content is told apart from a redelivery. Stable across releases:
+// challenges and plans keep it in their state records.
+std::uint64_t event_fingerprint(const InboundEvent& e);
 
 // Validates against the canonical schema and converts. On failure returns
 // nullopt and fills `error`.

@@ -9,6 +9,7 @@
 
 #include "adapter/calendar/working_calendar.h"
 #include "adapter/engine/protocol_report.h"
+#include "adapter/engine/watch/watch_rules.h"
 
 namespace crp {
 
@@ -101,6 +102,9 @@ struct Stage {
   std::vector<std::string> outcome_to;
   std::string outcome_prompt;
   ImmediateRiskRule immediate_risk;
+  // Working days before the stage's response and duty deadlines that those
+  // they wait on are reminded (`reminders`); empty: the protocol's setting.
+  std::optional<int> remind_working_days_before;
 
   const std::string& label_for(const std::string& track) const;
 };
@@ -161,6 +165,10 @@ struct Protocol {
   // How long a decider has after a response or meeting before
   // challenge.decision_overdue (a product default: the documents give none).
   Deadline decide_within{5, DeadlineUnit::working_days};
+  // Reminders before response and duty deadlines (`reminders`): one working
+  // day before by default, a product default (docs/decisions/0056); 0: none.
+  int remind_working_days_before = 1;
+  WatchConfig watch;  // drift the document names, checked against case activity
 
   // nullptr when the protocol has no such stage.
   const Stage* stage(const std::string& id) const;
@@ -173,6 +181,10 @@ struct Protocol {
   const Route* route(const std::string& id) const;
   // True when `to` lies further along the escalation route from `from`.
   bool is_later_on_route(const std::string& from, const std::string& to) const;
+  // How many working days before a deadline of stage `s` the reminder goes (0: none).
+  int remind_working_days_before_for(const Stage& s) const {
+    return s.remind_working_days_before.value_or(remind_working_days_before);
+  }
 };
 
 }  // namespace crp

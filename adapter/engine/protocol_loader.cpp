@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "adapter/engine/watch/watch_loader.h"
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
 
@@ -95,6 +96,8 @@ Stage stage(const rapidjson::Value& s) {
   }
   out.decided_by = str(s, "decided_by");
   if (s.HasMember("decide_within")) out.decide_within = deadline(s["decide_within"]);
+  if (s.HasMember("reminders"))
+    out.remind_working_days_before = s["reminders"]["working_days_before"].GetInt();
   out.earlier_respond_by = r.HasMember("earlier_respond_by") && r["earlier_respond_by"].GetBool();
   out.on_skip_notify = strings(s, "on_skip_notify");
   if (s.HasMember("outcome")) {
@@ -192,11 +195,27 @@ class Checker {
       };
       check_duties(s.duties, at + "/duties");
       check_duties(s.immediate_risk.duties, at + "/immediate_risk/duties");
+      reminder(s, at);
     }
     acyclic();
   }
 
  private:
+  // A stage's own reminder that no response deadline of the stage could ever
+  // reach (it would fall on or before the day the stage starts) is a mistake
+  // in the file, not a silent no-op.
+  void reminder(const Stage& s, const std::string& at) {
+    if (!s.remind_working_days_before || *s.remind_working_days_before == 0) return;
+    const int before = *s.remind_working_days_before;
+    for (const auto* d : {&s.response_deadline, &s.immediate_risk.response_deadline}) {
+      if (*d && (*d)->unit == DeadlineUnit::working_days && (*d)->amount <= before) {
+        fail(at + "/reminders/working_days_before",
+             std::to_string(before) + " working days before a response deadline of " +
+                 std::to_string((*d)->amount) + " working days is never reached");
+      }
+    }
+  }
+
   [[noreturn]] void fail(const std::string& pointer, const std::string& reason) const {
     throw ConfigError(file_, pointer, reason);
   }
@@ -286,6 +305,8 @@ Protocol load_protocol(const rapidjson::Value& doc, const std::string& file) {
   p.immediate_risk = immediate_risk(doc);
   p.report = load_protocol_report(doc, p.stages, file);
   if (doc.HasMember("decide_within")) p.decide_within = deadline(doc["decide_within"]);
+  if (doc.HasMember("reminders"))
+    p.remind_working_days_before = doc["reminders"]["working_days_before"].GetInt();
   // One switch for every calendar-day and week deadline of the protocol.
   if (doc.HasMember("roll_to_working_day") && !doc["roll_to_working_day"].GetBool()) {
     auto off = [](Deadline& d) { d.roll_to_working_day = false; };
@@ -305,7 +326,12 @@ Protocol load_protocol(const rapidjson::Value& doc, const std::string& file) {
     }
   }
   Checker(p, file).run();
+  load_watch(doc, p, file);
   return p;
+}
+
+Deadline parse_deadline(const rapidjson::Value& d) {
+  return deadline(d);
 }
 
 Protocol load_protocol_file(const std::string& path) {

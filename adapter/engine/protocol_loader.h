@@ -13,5 +13,7 @@ namespace crp {
 // `file` is only used in error messages.
 Protocol load_protocol(const rapidjson::Value& doc, const std::string& file);
 Protocol load_protocol_file(const std::string& path);
+// One `deadline` object ({amount, unit, roll_to_working_day}), schema-checked.
+Deadline parse_deadline(const rapidjson::Value& d);
 
 }  // namespace crp

@@ -18,7 +18,7 @@ void Intake::admit(InboundEvent& e, const std::string& known_agency) const {
     const char* refused = nullptr;
     if (!rt || !rt->protocol.roles.count(it->first)) {
       refused = "not_a_role";
-    } else if (!config_.directory.allows_contact(it->second, agency)) {
+    } else if (!config_.email.directory.allows_contact(it->second, agency)) {
       refused = "domain_not_allowed";
     }
     if (!refused) {

@@ -1,22 +1,25 @@
-// Turns engine effects into the records the service produces, topic by topic:
-// lifecycle events -> escalations (CloudEvents binary mode), notifications ->
-// email records, case notes -> casenotes, partner decisions -> the webhook
-// outbox, DLQ decisions -> the original input with Kafka Connect error headers.
-// Used identically by `run` and by `replay`.
+// Turns engine effects into the records the service produces: each effect goes
+// to every sink (connectors/sink.h), one per output topic: escalations
+// (CloudEvents binary mode), facts, email, case notes, the partner outbox.
+// DLQ decisions, and what a sink could not write, become the original input
+// with Kafka Connect error headers. Used identically by `run` and by `replay`.
 #pragma once
 
+#include <memory>
 #include <vector>
 
+#include "adapter/core/record.h"
 #include "adapter/engine/effect.h"
 #include "adapter/engine/engine.h"
-#include "adapter/runtime/record.h"
 #include "adapter/runtime/service_config.h"
+#include "connectors/sink.h"
 
 namespace crp {
 
 class OutputRouter {
  public:
-  explicit OutputRouter(const ServiceConfig& config) : config_(config) {}
+  explicit OutputRouter(const ServiceConfig& config);
+  ~OutputRouter();
 
   // `input` is the record that caused the effects (nullptr for timers); its
   // traceparent is copied and it is what a DLQ decision dead-letters.
@@ -28,10 +31,8 @@ class OutputRouter {
                      const std::string& message) const;
 
  private:
-  void route_facts(const Effect& effect, const LifecycleEvent& event, const Engine& engine,
-                   std::vector<Record>& out) const;
-
   const ServiceConfig& config_;
+  std::vector<std::unique_ptr<const connectors::Sink>> sinks_;  // in output order
 };
 
 }  // namespace crp

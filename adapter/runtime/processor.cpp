@@ -44,6 +44,7 @@ void Processor::apply(const Record& in, const std::optional<Instant>& wall,
     advance_to(event->occurred_at - std::chrono::milliseconds(1), out);
     clock_ = event->occurred_at;
   }
+  if (!wall) apply_calendar_changes(clock_, out);  // a change at the event's instant comes first
   const Challenge* existing = engine_.find(event->challenge_id);
   intake_.admit(*event, existing ? existing->agency : std::string());
   effects_.clear();
@@ -68,15 +69,38 @@ bool Processor::impossible_date(const Record& in, Instant at, const std::optiona
 }
 
 void Processor::advance_to(Instant t, std::vector<Output>& out) {
-  // Fire one deadline instant at a time so every output carries its own time.
-  while (auto due = engine_.next_due()) {
-    if (*due > t) break;
+  // Fire one deadline instant at a time so every output carries its own time;
+  // a calendar change at or before a deadline's instant comes before it.
+  while (true) {
+    const std::optional<Instant> due = engine_.next_due();
+    if (!calendar_changes_.empty() && calendar_changes_.front().at <= t &&
+        (!due || calendar_changes_.front().at <= *due)) {
+      apply_calendar_changes(calendar_changes_.front().at, out);
+      continue;
+    }
+    if (!due || *due > t) break;
     if (*due > clock_) clock_ = *due;
     effects_.clear();
     engine_.advance_to(clock_, effects_);
     emit(effects_, nullptr, out);
   }
   if (t > clock_) clock_ = t;
+}
+
+void Processor::change_calendar(std::shared_ptr<const ProtocolSet> next, std::optional<Instant> now,
+                                std::vector<Output>& out) {
+  effects_.clear();
+  engine_.change_calendar(std::move(next), now.value_or(clock_), effects_);
+  emit(effects_, nullptr, out);
+}
+
+void Processor::apply_calendar_changes(Instant t, std::vector<Output>& out) {
+  while (!calendar_changes_.empty() && calendar_changes_.front().at <= t) {
+    CalendarChange change = std::move(calendar_changes_.front());
+    calendar_changes_.pop_front();
+    if (change.at > clock_) clock_ = change.at;
+    change_calendar(std::move(change.next), clock_, out);
+  }
 }
 
 void Processor::emit(const Effects& effects, const Record* input, std::vector<Output>& out) {

@@ -3,12 +3,14 @@
 // the live service produces.
 #pragma once
 
+#include <deque>
+#include <memory>
 #include <vector>
 
+#include "adapter/core/record.h"
 #include "adapter/engine/engine.h"
 #include "adapter/runtime/intake.h"
 #include "adapter/runtime/output_router.h"
-#include "adapter/runtime/record.h"
 #include "adapter/runtime/service_config.h"
 
 namespace crp {
@@ -30,6 +32,19 @@ class Processor {
   void on_record_at(const Record& in, Instant now, std::vector<Output>& out);
   // Fires every timer due at or before `t` and moves the clock there.
   void advance_to(Instant t, std::vector<Output>& out);
+
+  // A new calendar (the protocols with calendars from a changed bank-holidays
+  // file) at `now`, before any deadline still due fires (a deadline it moves
+  // later must not fire first); `now` empty (the event clock): at the
+  // processor's clock (docs/decisions/0060).
+  void change_calendar(std::shared_ptr<const ProtocolSet> next, std::optional<Instant> now,
+                       std::vector<Output>& out);
+  // replay's --calendar-change: the new calendar applies before any event or
+  // deadline at or after `at`. Added in time order.
+  void schedule_calendar_change(Instant at, std::shared_ptr<const ProtocolSet> next) {
+    calendar_changes_.push_back({at, std::move(next)});
+  }
+  std::size_t pending_calendar_changes() const { return calendar_changes_.size(); }
 
   Instant clock() const { return clock_; }
   // replay's --until: an event dated more than a day after it is refused, as
@@ -56,6 +71,14 @@ class Processor {
   bool impossible_date(const Record& in, Instant at, const std::optional<Instant>& wall,
                        std::vector<Output>& out);
 
+  // Applies the scheduled calendar changes due at or before `t`.
+  void apply_calendar_changes(Instant t, std::vector<Output>& out);
+
+  struct CalendarChange {
+    Instant at;
+    std::shared_ptr<const ProtocolSet> next;
+  };
+  std::deque<CalendarChange> calendar_changes_;
   Instant clock_{};
   std::optional<Instant> horizon_;
   Effects effects_;  // reused between calls

@@ -163,11 +163,14 @@ void print_webhook_calls(const ServiceConfig& config, const Output& o, Printer& 
 }  // namespace
 
 ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& out,
-                   std::ostream& err, std::optional<Instant> until, bool show_headers) {
+                   std::ostream& err, std::optional<Instant> until, bool show_headers,
+                   const std::vector<ReplayCalendarChange>& calendar_changes) {
   Engine engine(config.protocols);
   engine.set_closed_retention(config.closed_retention);
   Processor processor(config, engine);
   processor.set_horizon(until);
+  for (const ReplayCalendarChange& change : calendar_changes)
+    processor.schedule_calendar_change(change.at, change.protocols);
   ReplayStats stats;
   Printer printer(out);
   std::vector<Output> outputs;
@@ -214,6 +217,11 @@ ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& 
   }
   if (until) processor.advance_to(*until, outputs);
   flush();
+  if (const std::size_t left = processor.pending_calendar_changes()) {
+    printer.flush();
+    err << left << " calendar change(s) after the end of the replayed history (the last event"
+        << (until ? " and --until" : "") << "): not applied\n";
+  }
   printer.flush();
   return stats;
 }

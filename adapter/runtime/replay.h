@@ -3,8 +3,10 @@
 
 #include <iosfwd>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "adapter/runtime/service_config.h"
 
@@ -21,11 +23,21 @@ struct ReplayStats {
   std::map<std::string, std::size_t> dead_letters_by_class;
 };
 
+// replay's --calendar-change INSTANT=FILE: from `at` on, the protocols run
+// under the calendars of another bank-holidays file (with_calendar).
+struct ReplayCalendarChange {
+  Instant at;
+  std::shared_ptr<const ProtocolSet> protocols;
+};
+
 // Reads {"topic","key","headers","value"} lines from `in`, prints one JSON
 // line per produced record to `out`, problems per record to `err`. With `show_headers`
 // every line carries the record's headers (CloudEvents binary-mode ce_*, traceparent; a
-// webhook call's HTTP headers), as a dead letter's always does.
+// webhook call's HTTP headers), as a dead letter's always does. Each calendar
+// change (in time order) applies before any event or deadline at or after its
+// instant; one after the last event and `until` is reported on `err`, not applied.
 ReplayStats replay(const ServiceConfig& config, std::istream& in, std::ostream& out,
-                   std::ostream& err, std::optional<Instant> until, bool show_headers = false);
+                   std::ostream& err, std::optional<Instant> until, bool show_headers = false,
+                   const std::vector<ReplayCalendarChange>& calendar_changes = {});
 
 }  // namespace crp

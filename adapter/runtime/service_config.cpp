@@ -3,10 +3,10 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "adapter/core/secret.h"
 #include "adapter/engine/protocol_loader.h"
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
-#include "adapter/runtime/secret.h"
 #include "connectors/notify/notify_jwt.h"
 
 namespace crp {
@@ -68,13 +68,18 @@ void read_notify(const std::string& path, const std::filesystem::path& base,
   if (n.HasMember("timeout_ms")) s.timeout = std::chrono::milliseconds(n["timeout_ms"].GetInt());
   if (n.HasMember("ca_file")) s.ca_file = resolve(base, n["ca_file"].GetString());
   if (n.HasMember("fallback_email")) s.fallback_email = n["fallback_email"].GetString();
+  if (n.HasMember("service_id")) s.service_id = n["service_id"].GetString();
   if (n.HasMember("pending_topic")) s.pending_topic = n["pending_topic"].GetString();
   into.api_key = SecretSource::from_json(n["api_key"], base);
   if (n.HasMember("callback_token"))
     into.callback_token = SecretSource::from_json(n["callback_token"], base);
   if (!check) return;
   const Secret key = read_secret(into.api_key, path, "/notify/api_key");
-  if (!notify::parse_api_key(key.view(), error)) throw ConfigError(path, "/notify/api_key", error);
+  std::optional<notify::ApiKey> parsed = notify::parse_api_key(key.view(), error);
+  if (!parsed) throw ConfigError(path, "/notify/api_key", error);
+  if (!s.service_id.empty() && parsed->service_id != s.service_id)
+    throw ConfigError(path, "/notify/api_key",
+                      "the API key is for another GOV.UK Notify service than notify.service_id");
   if (into.callback_token) {
     const Secret token = read_secret(*into.callback_token, path, "/notify/callback_token");
     if (token.size() < 16)
@@ -92,12 +97,12 @@ void load_directory(const rapidjson::Value& d, const std::filesystem::path& base
     rapidjson::Document dir = json::parse_file(file);
     if (auto v = json::validate("directory.schema.json", dir))
       throw ConfigError(file, v->document_pointer, v->message);
-    c.directory = connectors::email::RoleDirectory::from_json(dir, file);
+    c.email.directory = connectors::email::RoleDirectory::from_json(dir, file);
   }
   if (d.HasMember("roles")) {
     std::map<std::string, std::string> roles;
     read_strings(d["roles"], roles);
-    c.directory.add_defaults(roles);
+    c.email.directory.add_defaults(roles);
   }
 }
 
@@ -150,6 +155,37 @@ std::string describe(const CalendarRunningOut& c, const std::string& calendar_fi
          " from https://www.gov.uk/bank-holidays.json";
 }
 
+namespace {
+
+// One calendar per division and time zone, shared by the protocols using it.
+std::shared_ptr<const WorkingCalendar> calendar_for(
+    std::map<std::string, std::shared_ptr<const WorkingCalendar>>& calendars,
+    std::string_view calendar_text, const std::string& calendar_file, const Protocol& p) {
+  auto& cal = calendars[p.calendar_division + "|" + p.time_zone];
+  if (!cal) {
+    try {
+      cal = std::make_shared<WorkingCalendar>(calendar_text, p.calendar_division, p.time_zone);
+    } catch (const std::exception& e) {
+      throw ConfigError(calendar_file, "/" + p.calendar_division, e.what());
+    }
+  }
+  return cal;
+}
+
+}  // namespace
+
+std::shared_ptr<const ProtocolSet> with_calendar(const ProtocolSet& current,
+                                                 std::string_view calendar_text,
+                                                 const std::string& calendar_file) {
+  std::map<std::string, std::shared_ptr<const WorkingCalendar>> calendars;
+  auto next = std::make_shared<ProtocolSet>();
+  for (const auto& [id, runtime] : current.all()) {
+    next->add(runtime.protocol,
+              calendar_for(calendars, calendar_text, calendar_file, runtime.protocol));
+  }
+  return next;
+}
+
 ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
   rapidjson::Document doc = json::parse_file(path);
   if (auto v = json::validate("service-config.schema.json", doc)) {
@@ -174,16 +210,8 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
       throw ConfigError(path, json::pointer_append("/protocols", i),
                         "protocol id '" + p.id + "' loaded twice");
     }
-    std::string key = p.calendar_division + "|" + p.time_zone;
-    auto& cal = calendars[key];
-    if (!cal) {
-      try {
-        cal = std::make_shared<WorkingCalendar>(calendar_text, p.calendar_division, p.time_zone);
-      } catch (const std::exception& e) {
-        throw ConfigError(calendar_file, "/" + p.calendar_division, e.what());
-      }
-    }
-    protocols->add(std::move(p), cal);
+    auto cal = calendar_for(calendars, calendar_text, calendar_file, p);
+    protocols->add(std::move(p), std::move(cal));
   }
   c.protocols = protocols;
 
@@ -225,9 +253,9 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
     const auto& e = doc["email"];
     if (e.HasMember("templates")) {
       check_template_keys(e["templates"], path, *protocols);
-      read_strings(e["templates"], c.email_templates);
+      read_strings(e["templates"], c.email.templates);
     }
-    if (e.HasMember("case_link")) c.case_link = e["case_link"].GetString();
+    if (e.HasMember("case_link")) c.email.case_link = e["case_link"].GetString();
   }
   if (doc.HasMember("directory")) load_directory(doc["directory"], base, c);
   if (doc.HasMember("agencies")) {
@@ -260,6 +288,8 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
     if (r.HasMember("closed_retention_days"))
       c.closed_retention = std::chrono::hours(24 * r["closed_retention_days"].GetInt());
     if (r.HasMember("max_batch")) c.max_batch = r["max_batch"].GetInt();
+    if (r.HasMember("commit"))
+      c.adaptive_commit = std::string(r["commit"].GetString()) != "interval";
     if (r.HasMember("create_topics")) c.create_topics = r["create_topics"].GetBool();
     if (r.HasMember("group_id")) c.group_id = r["group_id"].GetString();
     if (r.HasMember("transactional_id_prefix"))

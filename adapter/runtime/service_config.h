@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "adapter/core/secret.h"
 #include "adapter/engine/agency_codes.h"
 #include "adapter/engine/protocol_set.h"
 #include "adapter/json/json.h"
-#include "adapter/runtime/secret.h"
-#include "connectors/email/role_directory.h"
+#include "connectors/email/email_settings.h"
 #include "connectors/notify/notify_settings.h"
 #include "connectors/source.h"
 #include "connectors/webhooks/partner.h"
@@ -77,13 +77,13 @@ struct ServiceConfig {
   WebhookSettings webhooks;
   NotifyConfig notify;
   AdminSettings admin;
-  // Notify template id by "protocol.stage.kind", "protocol.kind" or "kind" (most specific wins).
-  std::map<std::string, std::string> email_templates;
-  std::string case_link;                       // "{case_id}" replaced
-  connectors::email::RoleDirectory directory;  // role -> mailbox by team / locality / default
-  AgencyCodes agencies;                        // agency text -> code (`agencies.file`)
-  std::map<std::string, std::string> kafka;    // secrets already resolved
+  connectors::email::EmailSettings email;    // templates, case link, role directory
+  AgencyCodes agencies;                      // agency text -> code (`agencies.file`)
+  std::map<std::string, std::string> kafka;  // secrets already resolved
   int commit_interval_ms = 100;
+  // runtime.commit: "adaptive" (default) also ends a batch when no more input
+  // is already fetched; "interval" waits for max_batch or commit_interval_ms.
+  bool adaptive_commit = true;
   int max_batch = 1000;
   bool create_topics = false;
   std::string group_id = "crp-adapter";
@@ -111,6 +111,14 @@ struct ServiceConfig {
 // are then absent from `kafka`.
 enum class Secrets { resolve, skip, offline };
 ServiceConfig load_service_config(const std::string& path, Secrets secrets = Secrets::skip);
+
+// The same protocols with working calendars from `calendar_text`, a changed
+// bank-holidays file (docs/decisions/0060). Throws json::ConfigError naming
+// the file, the division's JSON pointer and the reason when a division the
+// protocols use cannot be read from it; nothing changes then.
+std::shared_ptr<const ProtocolSet> with_calendar(const ProtocolSet& current,
+                                                 std::string_view calendar_text,
+                                                 const std::string& calendar_file);
 
 // A calendar division whose published bank holidays end less than a year after
 // `now`: later deadlines rest on provisional holidays from the statutory rules,

@@ -173,4 +173,37 @@ bool type_agrees(std::string_view ce_type, std::string_view canonical_type) {
          ce_type[ce_type.size() - canonical_type.size() - 1] == '.';
 }
 
+std::vector<Header> binary_headers(const CloudEvent& e) {
+  return {{"ce_specversion", "1.0"},
+          {"ce_id", e.id},
+          {"ce_source", e.source},
+          {"ce_type", e.type},
+          {"ce_subject", e.subject},
+          {"ce_time", e.time},
+          {"content-type", "application/json"}};
+}
+
+std::string structured_event(const CloudEvent& e, const std::function<void(JsonWriter&)>& data) {
+  rapidjson::StringBuffer b;
+  JsonWriter w(b);
+  auto text = [&w](const char* key, const std::string& value) {
+    w.Key(key);
+    w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  };
+  w.StartObject();
+  text("specversion", "1.0");
+  text("id", e.id);
+  text("source", e.source);
+  text("type", e.type);
+  text("subject", e.subject);
+  if (!e.time.empty()) text("time", e.time);
+  text("datacontenttype", "application/json");
+  w.Key("data");
+  w.StartObject();
+  data(w);
+  w.EndObject();
+  w.EndObject();
+  return std::string(b.GetString(), b.GetSize());
+}
+
 }  // namespace crp::connectors::canonical

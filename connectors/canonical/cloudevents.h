@@ -2,15 +2,23 @@
 // binary mode (ce_* headers, the value is the event) or structured mode
 // (content-type application/cloudevents+json, the event in "data"). A record
 // with neither is a plain canonical event.
+//
+// Also the one writer of the events the service sends: escalations in binary
+// mode (the output router), partner webhooks, Notify and partner operations
+// events in structured mode (the delivery path), so every event has the same
+// attributes in the same order.
 #pragma once
 
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "adapter/runtime/record.h"
+#include "adapter/core/record.h"
 
 namespace crp::connectors::canonical {
 
@@ -27,6 +35,16 @@ struct CloudEvent {
 // be a CloudEvent but is not a valid one.
 bool read_cloudevent(const Record& record, CloudEvent& out, rapidjson::Document& data,
                      std::string& error);
+
+// Binary mode: ce_specversion, ce_id, ce_source, ce_type, ce_subject, ce_time,
+// then content-type application/json; the record value is the data.
+std::vector<Header> binary_headers(const CloudEvent& event);
+
+// Structured mode: {specversion, id, source, type, subject, time (left out
+// when empty), datacontenttype "application/json", data}. `data` writes the
+// members of the data object (the writer is inside it).
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+std::string structured_event(const CloudEvent& event, const std::function<void(JsonWriter&)>& data);
 
 // Whether a CloudEvents type names the canonical type: equal, or ending in
 // "." + canonical (a reverse-DNS prefix such as uk.gov.crp.).

@@ -11,6 +11,7 @@
 
 #include "adapter/calendar/time.h"
 #include "adapter/json/json.h"
+#include "connectors/activity/activity_event.h"
 #include "connectors/debezium/envelope.h"
 
 namespace crp::connectors::debezium {
@@ -98,8 +99,9 @@ constexpr std::int64_t kMaxMillis = 253402300799999;
 class Mapper {
  public:
   Mapper(const Mapping& mapping, const TableMapping& table, const Envelope& env, char op,
-         const Engine& state)
-      : mapping_(mapping),
+         const Engine& state, rapidjson::Document* trace)
+      : trace_(trace),
+        mapping_(mapping),
         table_(table),
         env_(env),
         op_(op),
@@ -330,8 +332,11 @@ class Mapper {
       doc.AddMember(rapidjson::StringRef(name),
                     rapidjson::Value(v.c_str(), static_cast<rapidjson::SizeType>(v.size()), a), a);
     };
+    // The challenge, or for a case-activity table the plan, the row is about.
+    const char* id_field = table_.activity ? "plan_id" : "challenge_id";
     std::string challenge_id, case_id, protocol;
-    if (resolve(table_.challenge_id, "challenge_id", true, challenge_id) != Got::value ||
+    if (resolve(table_.activity ? table_.plan_id : table_.challenge_id, id_field, true,
+                challenge_id) != Got::value ||
         resolve(table_.case_id, "case_id", true, case_id) != Got::value ||
         resolve(table_.protocol, "protocol", true, protocol) != Got::value) {
       return failure();
@@ -342,7 +347,7 @@ class Mapper {
     put("type", r.event);
     put("event_id", event_id(challenge_id));
     put("occurred_at", format_iso8601(occurred_at));
-    put("challenge_id", challenge_id);
+    put(id_field, challenge_id);
     put("case_id", case_id);
     put("protocol", protocol);
 
@@ -410,18 +415,31 @@ class Mapper {
       if (g == Got::failed) return failure();
       if (g == Got::value) put("meeting_at", format_iso8601(at));
     }
+    const std::optional<TimeSpec>& conference =
+        r.fields.conference_at ? r.fields.conference_at : table_.fields.conference_at;
+    if (conference) {
+      Instant at{};
+      Got g = resolve_time(*conference, "conference_at", false, at);
+      if (g == Got::failed) return failure();
+      if (g == Got::value) put("conference_at", format_iso8601(at));
+    }
     rapidjson::Value source(rapidjson::kObjectType);
     source.AddMember("system", rapidjson::Value(mapping_.case_system.c_str(), a), a);
     source.AddMember("table", rapidjson::Value(table_.label.c_str(), a), a);
     source.AddMember("rule", rapidjson::Value(r.name.c_str(), a), a);
     doc.AddMember("source", source, a);
 
+    // Through text: the document's names point into this function's locals.
+    if (trace_) trace_->Parse(json::to_string(doc).c_str());
     EventError error;
     std::optional<InboundEvent> event = parse_canonical(doc, error);
     if (!event) {
       return SourceResult::fail("crp.MappingError",
                                 where("result") + ": the mapped " + error.message);
     }
+    // Before this engine knew an activity type it read it as another: never pass that on.
+    if (auto why = activity::type_not_understood(r.event, *event))
+      return SourceResult::fail("crp.MappingError", where("result") + ": " + *why);
     return SourceResult::ok(std::move(*event));
   }
 
@@ -447,6 +465,7 @@ class Mapper {
                               "debezium event of table " + table_.label + ": " + problem);
   }
 
+  rapidjson::Document* trace_;  // receives the canonical document, when set
   const Mapping& mapping_;
   const TableMapping& table_;
   const Envelope& env_;
@@ -470,7 +489,8 @@ const TableMapping* find_table(const Mapping& mapping, const Envelope& env) {
 
 }  // namespace
 
-SourceResult DebeziumSource::map(const Record& record, const Engine& state) const {
+SourceResult DebeziumSource::map(const Record& record, const Engine& state,
+                                 rapidjson::Document* canonical) const {
   const Envelope env = scan_envelope(record.value);
   if (env.kind == Envelope::Kind::tombstone) return SourceResult::drop();  // log compaction marker
   // A SAX pass, no DOM: iterative, depth- and size-limited, UTF-8 and
@@ -493,7 +513,7 @@ SourceResult DebeziumSource::map(const Record& record, const Engine& state) cons
   }
   if (op != "c" && op != "u" && op != "d" && op != "r")
     return SourceResult::drop();  // truncate, message
-  return Mapper(mapping_, *table, env, op[0], state).run();
+  return Mapper(mapping_, *table, env, op[0], state, canonical).run();
 }
 
 }  // namespace crp::connectors::debezium

@@ -5,6 +5,8 @@
 // and only the mapped columns are decoded.
 #pragma once
 
+#include <rapidjson/document.h>
+
 #include <string>
 
 #include "connectors/debezium/mapping.h"
@@ -15,7 +17,13 @@ namespace crp::connectors::debezium {
 class DebeziumSource final : public SourceConnector {
  public:
   explicit DebeziumSource(Mapping mapping) : mapping_(std::move(mapping)) {}
-  SourceResult map(const Record& record, const Engine& state) const override;
+  SourceResult map(const Record& record, const Engine& state) const override {
+    return map(record, state, nullptr);
+  }
+  // The same; a mapped row's canonical document is also copied to `canonical`
+  // (when not null), so golden tests show every canonical field the row gave,
+  // whatever the engine keeps of it.
+  SourceResult map(const Record& record, const Engine& state, rapidjson::Document* canonical) const;
 
   const Mapping& mapping() const { return mapping_; }
 

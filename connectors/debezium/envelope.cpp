@@ -3,8 +3,7 @@
 #include <rapidjson/document.h>
 
 #include "adapter/json/json.h"
-
-#include <array>
+#include "connectors/debezium/container_skip.h"
 
 namespace crp::connectors::debezium {
 namespace {
@@ -14,23 +13,6 @@ constexpr std::size_t npos = std::string_view::npos;
 bool is_space(char c) {
   return c == ' ' || c == '\n' || c == '\r' || c == '\t';
 }
-
-enum : unsigned char { kPlain, kQuote, kOpen, kClose };
-
-constexpr auto kByteClass = [] {
-  std::array<unsigned char, 256> t{};
-  t['"'] = kQuote;
-  t['{'] = t['['] = kOpen;
-  t['}'] = t[']'] = kClose;
-  return t;
-}();
-
-// Inside a string only the closing quote and backslash matter.
-constexpr auto kStringClass = [] {
-  std::array<unsigned char, 256> t{};
-  t['"'] = t['\\'] = 1;
-  return t;
-}();
 
 bool is_null(std::string_view v) {
   return v.empty() || v == "null";
@@ -44,18 +26,46 @@ std::string_view trim(std::string_view v) {
 }
 
 // The members of a change event, at the top level or inside "payload".
+void read_change_member(const RawString& key, std::string_view value, Envelope& env) {
+  if (key.equals("before")) {
+    env.before = value;
+  } else if (key.equals("after")) {
+    env.after = value;
+  } else if (key.equals("source")) {
+    env.source = value;
+  } else if (key.equals("op")) {
+    if (!value.empty() && value[0] == '"') read_string(value, 0, env.op);
+  }
+}
+
 bool read_change(std::string_view object, Envelope& env) {
   return for_each_member(object, [&](const RawString& key, std::string_view value) {
-    if (key.equals("before")) {
-      env.before = value;
-    } else if (key.equals("after")) {
-      env.after = value;
-    } else if (key.equals("source")) {
-      env.source = value;
-    } else if (key.equals("op")) {
-      if (!value.empty() && value[0] == '"') read_string(value, 0, env.op);
-    }
+    read_change_member(key, value, env);
     return true;
+  });
+}
+
+// Reads the members of the wrapper's payload, the object at text[begin], where
+// they stand, instead of counting its brackets to find its end and walking it
+// again. Returns where the payload ends, or npos when this walk cannot show it
+// ends where the bracket count would: the walk failed (the caller then counts
+// brackets and reads the payload as before, so a malformed payload is reported
+// as it always was), or a member is a number, true, false or null holding a
+// quote or an opening bracket — such a token ends at a delimiter, where the
+// bracket count would step over its quote or count its bracket. Every other
+// value is a string or a container that both read the same way.
+std::size_t read_payload_in_place(std::string_view text, std::size_t begin, Envelope& change) {
+  return walk_members(text, begin, [&](const RawString& key, std::size_t value_begin) {
+    const std::size_t value_end = skip_value(text, value_begin);
+    if (value_end == npos) return npos;
+    const std::string_view value = text.substr(value_begin, value_end - value_begin);
+    if (value[0] != '"' && value[0] != '{' && value[0] != '[') {
+      for (const char c : value) {
+        if (c == '"' || c == '{' || c == '[') return npos;
+      }
+    }
+    read_change_member(key, value, change);
+    return value_end;
   });
 }
 
@@ -77,11 +87,6 @@ Envelope malformed(const char* problem) {
 }
 
 }  // namespace
-
-bool RawString::equals(std::string_view text) const {
-  if (!escaped) return raw == text;
-  return decode() == text;
-}
 
 std::string RawString::decode() const {
   if (!escaped) return std::string(raw);
@@ -106,18 +111,14 @@ std::size_t read_string(std::string_view text, std::size_t pos, RawString& out) 
   if (pos >= text.size() || text[pos] != '"') return npos;
   const std::size_t begin = ++pos;
   bool escaped = false;
-  while (pos < text.size()) {
-    const char c = text[pos];
-    if (c == '"') {
+  while ((pos = next_quote_or_backslash(text, pos)) < text.size()) {
+    if (text[pos] == '"') {
       out.raw = text.substr(begin, pos - begin);
       out.escaped = escaped;
       return pos + 1;
     }
-    if (c == '\\') {
-      escaped = true;
-      ++pos;  // the escaped character, whatever it is, cannot end the string
-    }
-    ++pos;
+    escaped = true;
+    pos += 2;  // a backslash and the character it escapes, which cannot end the string
   }
   return npos;
 }
@@ -140,34 +141,7 @@ std::size_t skip_value(std::string_view text, std::size_t pos) {
     }
     return pos == begin ? npos : pos;
   }
-  // A container: count brackets, stepping over strings (which may hold any
-  // bracket). Table-driven, because with the schema wrapper this loop runs over
-  // ~2 KB of Connect schema per record just to find where it ends.
-  std::size_t depth = 0;
-  const std::size_t n = text.size();
-  while (pos < n) {
-    while (pos < n && kByteClass[static_cast<unsigned char>(text[pos])] == kPlain) ++pos;
-    if (pos >= n) break;
-    switch (kByteClass[static_cast<unsigned char>(text[pos])]) {
-      case kQuote:
-        ++pos;
-        for (;;) {
-          while (pos < n && kStringClass[static_cast<unsigned char>(text[pos])] == 0) ++pos;
-          if (pos >= n) return npos;
-          if (text[pos] == '"') break;
-          pos += 2;  // a backslash and the character it escapes
-        }
-        break;
-      case kOpen:
-        ++depth;
-        break;
-      default:  // kClose
-        if (--depth == 0) return pos + 1;
-        break;
-    }
-    ++pos;
-  }
-  return npos;
+  return skip_container(text, pos);
 }
 
 Envelope scan_envelope(std::string_view value) {
@@ -180,23 +154,31 @@ Envelope scan_envelope(std::string_view value) {
   // One walk of the top level: a plain event's members, or the wrapper's.
   std::string_view payload;
   bool has_payload = false;
-  const bool ok = for_each_member(value, [&](const RawString& key, std::string_view v) {
-    if (key.equals("payload")) {
-      payload = v;
-      has_payload = true;
-    } else if (key.equals("schema")) {
-      env.schema = v;
-    } else if (key.equals("before")) {
-      env.before = v;
-    } else if (key.equals("after")) {
-      env.after = v;
-    } else if (key.equals("source")) {
-      env.source = v;
-    } else if (key.equals("op")) {
-      if (!v.empty() && v[0] == '"') read_string(v, 0, env.op);
-    }
-    return true;
-  });
+  Envelope read_payload;          // the payload's members, when read in place
+  bool payload_was_read = false;  // of the last "payload" member, as the last one counts
+  const bool ok = walk_members(value, 0, [&](const RawString& key, std::size_t begin) {
+                    if (key.equals("payload")) {
+                      has_payload = true;
+                      read_payload = {};
+                      const std::size_t end = read_payload_in_place(value, begin, read_payload);
+                      payload_was_read = end != npos;
+                      if (payload_was_read) {
+                        payload = value.substr(begin, end - begin);
+                        return end;
+                      }
+                    }
+                    const std::size_t end = skip_value(value, begin);
+                    if (end == npos) return npos;
+                    const std::string_view v = value.substr(begin, end - begin);
+                    if (key.equals("payload")) {
+                      payload = v;
+                    } else if (key.equals("schema")) {
+                      env.schema = v;
+                    } else {
+                      read_change_member(key, v, env);
+                    }
+                    return end;
+                  }) != npos;
   if (!ok) return malformed("value is not a JSON object");
   if (has_payload) {
     env.wrapped = true;
@@ -206,7 +188,14 @@ Envelope scan_envelope(std::string_view value) {
     }
     env.before = env.after = env.source = {};
     env.op = {};
-    if (!read_change(payload, env)) return malformed("/payload is not a JSON object");
+    if (payload_was_read) {
+      env.before = read_payload.before;
+      env.after = read_payload.after;
+      env.source = read_payload.source;
+      env.op = read_payload.op;
+    } else if (!read_change(payload, env)) {
+      return malformed("/payload is not a JSON object");
+    }
   } else {
     env.schema = {};
   }

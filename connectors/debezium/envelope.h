@@ -1,6 +1,6 @@
 // Finds the parts of a Debezium change event in a record value without
 // parsing it: members are walked and every value not needed is skipped by
-// bracket counting. This is what lets rows of unconfigured tables be dropped
+// bracket counting (container_skip.h). This is what lets rows of unconfigured tables be dropped
 // at a fraction of the cost of a parse (bench/connector_bench.cpp).
 //
 // The walk trusts nothing: it is bounded by the input, never recurses on the
@@ -21,7 +21,8 @@ struct RawString {
 
   bool empty() const { return raw.empty(); }
   // Exact comparison with plain text (an escaped token is decoded first).
-  bool equals(std::string_view text) const;
+  // Inline: every member key of a scanned record is compared with a few names.
+  bool equals(std::string_view text) const { return escaped ? decode() == text : raw == text; }
   std::string decode() const;
 };
 
@@ -57,30 +58,50 @@ std::size_t skip_whitespace(std::string_view text, std::size_t pos);
 // position past the closing quote, or npos.
 std::size_t read_string(std::string_view text, std::size_t pos, RawString& out);
 
+// Walks the members of the JSON object at text[pos] (after any whitespace):
+// value_end(RawString key, std::size_t begin) reads or skips the value that
+// starts at text[begin] and returns the position just past it, or npos to end
+// the walk. Returns the position just past the object's closing brace, or npos
+// when the object is not well formed at this level or value_end said npos.
+template <typename F>
+std::size_t walk_members(std::string_view text, std::size_t pos, F&& value_end) {
+  constexpr std::size_t npos = std::string_view::npos;
+  pos = skip_whitespace(text, pos);
+  if (pos >= text.size() || text[pos] != '{') return npos;
+  pos = skip_whitespace(text, pos + 1);
+  if (pos < text.size() && text[pos] == '}') return pos + 1;
+  while (pos < text.size()) {
+    RawString key;
+    if (text[pos] != '"') return npos;
+    pos = read_string(text, pos, key);
+    if (pos == npos) return npos;
+    pos = skip_whitespace(text, pos);
+    if (pos >= text.size() || text[pos] != ':') return npos;
+    const std::size_t end = value_end(key, skip_whitespace(text, pos + 1));
+    if (end == npos) return npos;
+    pos = skip_whitespace(text, end);
+    if (pos >= text.size()) return npos;
+    if (text[pos] == '}') return pos + 1;
+    if (text[pos] != ',') return npos;
+    pos = skip_whitespace(text, pos + 1);
+  }
+  return npos;
+}
+
 template <typename F>
 bool for_each_member(std::string_view object, F&& f) {
-  std::size_t pos = skip_whitespace(object, 0);
-  if (pos >= object.size() || object[pos] != '{') return false;
-  pos = skip_whitespace(object, pos + 1);
-  if (pos < object.size() && object[pos] == '}') return true;
-  while (pos < object.size()) {
-    RawString key;
-    if (object[pos] != '"') return false;
-    pos = read_string(object, pos, key);
-    if (pos == std::string_view::npos) return false;
-    pos = skip_whitespace(object, pos);
-    if (pos >= object.size() || object[pos] != ':') return false;
-    const std::size_t begin = skip_whitespace(object, pos + 1);
-    const std::size_t end = skip_value(object, begin);
-    if (end == std::string_view::npos) return false;
-    if (!f(key, object.substr(begin, end - begin))) return true;
-    pos = skip_whitespace(object, end);
-    if (pos >= object.size()) return false;
-    if (object[pos] == '}') return true;
-    if (object[pos] != ',') return false;
-    pos = skip_whitespace(object, pos + 1);
-  }
-  return false;
+  constexpr std::size_t npos = std::string_view::npos;
+  bool stopped = false;
+  const std::size_t end = walk_members(object, 0, [&](const RawString& key, std::size_t begin) {
+    const std::size_t value_end = skip_value(object, begin);
+    if (value_end == npos) return npos;
+    if (!f(key, object.substr(begin, value_end - begin))) {
+      stopped = true;
+      return npos;
+    }
+    return value_end;
+  });
+  return stopped || end != npos;
 }
 
 }  // namespace crp::connectors::debezium

@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
@@ -11,6 +12,21 @@ namespace crp::connectors::debezium {
 namespace {
 
 using json::ConfigError;
+
+// Case-activity events (issue 19) belong to a plan, every other to a challenge.
+bool is_activity_type(const std::string& event) {
+  static constexpr std::string_view kActivity[] = {"conference.scheduled",
+                                                   "conference.held",
+                                                   "conference.cancelled",
+                                                   "report.shared",
+                                                   "consultation_form.completed",
+                                                   "interpreter.booked",
+                                                   "core_group.held",
+                                                   "child.seen",
+                                                   "plan.ended",
+                                                   "watch.suggestion_dismissed"};
+  return std::find(std::begin(kActivity), std::end(kActivity), event) != std::end(kActivity);
+}
 
 std::string str(const rapidjson::Value& v) {
   return std::string(v.GetString(), v.GetStringLength());
@@ -80,7 +96,10 @@ void read_fields(const rapidjson::Value& v, const std::string& file, const std::
     const std::string name = str(m->name);
     if (name == "meeting_at") {
       into.meeting_at = time_spec(m->value, file, at + "/meeting_at");
-    } else if (name == "immediate_risk" || name == "cin_plan_evidenced" || name == "exemplary") {
+    } else if (name == "conference_at") {
+      into.conference_at = time_spec(m->value, file, at + "/conference_at");
+    } else if (name == "immediate_risk" || name == "cin_plan_evidenced" || name == "exemplary" ||
+               name == "interpreter_needed") {
       into.flag.emplace_back(name, value_spec(m->value));
     } else {
       into.text.emplace_back(name, value_spec(m->value));
@@ -136,7 +155,11 @@ TableMapping table(const rapidjson::Value& v, const std::string& file, const std
   if (source.HasMember("schema")) t.schema = str(source["schema"]);
   t.table = str(source["table"]);
   t.label = (t.db.empty() ? "" : t.db + ".") + (t.schema.empty() ? "" : t.schema + ".") + t.table;
-  t.challenge_id = value_spec(v["challenge_id"]);
+  t.activity = v.HasMember("plan_id");
+  if (t.activity)
+    t.plan_id = value_spec(v["plan_id"]);
+  else
+    t.challenge_id = value_spec(v["challenge_id"]);
   t.case_id = value_spec(v["case_id"]);
   t.protocol = value_spec(v["protocol"]);
   if (v.HasMember("stage")) t.fields.text.emplace_back("stage", value_spec(v["stage"]));
@@ -145,7 +168,20 @@ TableMapping table(const rapidjson::Value& v, const std::string& file, const std
   if (v.HasMember("fields")) read_fields(v["fields"], file, at + "/fields", t.fields);
   const auto& rules = v["rules"];
   for (rapidjson::SizeType i = 0; i < rules.Size(); ++i) {
-    Rule r = rule(rules[i], file, json::pointer_append(at + "/rules", i));
+    const std::string rule_at = json::pointer_append(at + "/rules", i);
+    Rule r = rule(rules[i], file, rule_at);
+    if (!r.ignore && is_activity_type(r.event) != t.activity) {
+      throw ConfigError(file, rule_at + "/event",
+                        t.activity
+                            ? "'" + r.event + "' is a challenge event: this table maps plan_id"
+                            : "'" + r.event +
+                                  "' is a case-activity event: its table maps plan_id, "
+                                  "not challenge_id");
+    }
+    if (t.activity && (r.known || r.stage_differs)) {
+      throw ConfigError(file, rule_at + "/when",
+                        "known and stage_differs ask about a challenge: this table maps plan_id");
+    }
     for (const Rule& earlier : t.rules) {
       if (earlier.name == r.name) {
         throw ConfigError(file, json::pointer_append(at + "/rules", i) + "/name",
@@ -156,12 +192,14 @@ TableMapping table(const rapidjson::Value& v, const std::string& file, const std
   }
 
   auto& c = t.columns;
-  for (const ValueSpec* s : {&t.challenge_id, &t.case_id, &t.protocol}) add_column(c, s->column);
+  for (const ValueSpec* s : {&t.challenge_id, &t.plan_id, &t.case_id, &t.protocol})
+    add_column(c, s->column);
   add_column(c, t.occurred_at.column);
   auto add_fields = [&](const FieldSpecs& f) {
     for (const auto& [name, s] : f.text) add_column(c, s.column);
     for (const auto& [name, s] : f.flag) add_column(c, s.column);
     if (f.meeting_at) add_column(c, f.meeting_at->column);
+    if (f.conference_at) add_column(c, f.conference_at->column);
   };
   add_fields(t.fields);
   for (const Rule& r : t.rules) {

@@ -43,8 +43,9 @@ struct TimeSpec {
 struct FieldSpecs {
   std::vector<std::pair<std::string, ValueSpec>> text;  // stage, to_stage, track, agency, …
   std::vector<std::pair<std::string, ValueSpec>>
-      flag;  // immediate_risk, cin_plan_evidenced, exemplary
+      flag;  // immediate_risk, cin_plan_evidenced, exemplary, interpreter_needed
   std::optional<TimeSpec> meeting_at;
+  std::optional<TimeSpec> conference_at;  // case activity: when the conference starts
 };
 
 struct Rule {
@@ -68,7 +69,10 @@ struct Rule {
 struct TableMapping {
   std::string db, schema, table;  // db and schema empty: any
   std::string label;              // "db.schema.table" as configured, for messages
-  ValueSpec challenge_id, case_id, protocol;
+  // A challenge table maps challenge_id; a case-activity table (issue 19:
+  // conference schedules, core groups, visits) maps plan_id instead.
+  bool activity = false;
+  ValueSpec challenge_id, plan_id, case_id, protocol;
   TimeSpec occurred_at;
   FieldSpecs fields;  // "stage" and "fields"
   std::vector<Rule> rules;

@@ -20,42 +20,36 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 
 }  // namespace
 
-std::string template_id(const ServiceConfig& config, const std::string& protocol,
+std::string template_id(const EmailSettings& settings, const std::string& protocol,
                         const std::string& stage, const std::string& kind) {
   std::vector<std::string> keys;
   if (!stage.empty()) keys.push_back(protocol + "." + stage + "." + kind);
   keys.push_back(protocol + "." + kind);
   keys.push_back(kind);
   for (const std::string& key : keys) {
-    if (auto it = config.email_templates.find(key); it != config.email_templates.end())
-      return it->second;
+    if (auto it = settings.templates.find(key); it != settings.templates.end()) return it->second;
   }
   return "crp:" + kind;  // visible placeholder rather than a silent drop
 }
 
-void map(const Effect& effect, const NotificationDecision& n, const ServiceConfig& config,
-         const Challenge* challenge, std::vector<EmailRecord>& out,
+void map(const Effect& effect, const NotificationDecision& n, const ProtocolRuntime* rt,
+         const EmailSettings& settings, const Subject& subject, std::vector<EmailRecord>& out,
          std::vector<Unresolved>& unresolved) {
-  const ProtocolRuntime* rt = config.protocols->find(effect.protocol);
   const std::string template_for_decision =
-      template_id(config, effect.protocol, n.stage, n.template_key);
-  static const std::string kNone;
-  const std::string& team = challenge ? challenge->team : kNone;
-  const std::string& locality = challenge ? challenge->locality : kNone;
+      template_id(settings, effect.protocol, n.stage, n.template_key);
+  const std::string team(subject.team);
+  const std::string locality(subject.locality);
+  const std::string agency(subject.agency);
   std::vector<std::string> sent_to;
 
   auto send = [&](const std::string& role, bool copy) {
     std::optional<std::string> address;
-    if (challenge) {
-      if (auto it = challenge->contact_emails.find(role); it != challenge->contact_emails.end())
-        address = it->second;
-    }
-    const std::string& agency = challenge ? challenge->agency : kNone;
+    if (const std::string* given = subject.contact(role)) address = *given;
     const bool partner_role =
         rt && rt->protocol.partner_agency.is_agency_role(role) && AgencyCodes::is_partner(agency);
     if (!address) {
-      address = partner_role ? config.directory.resolve_for_agency(role, agency, locality)
-                             : config.directory.resolve(role, team, locality);
+      address = partner_role ? settings.directory.resolve_for_agency(role, agency, locality)
+                             : settings.directory.resolve(role, team, locality);
     }
     if (!address) {
       unresolved.push_back({role, partner_role ? agency : std::string()});
@@ -81,7 +75,7 @@ void map(const Effect& effect, const NotificationDecision& n, const ServiceConfi
     w.Key("copy"), w.String(copy ? "yes" : "no");
     w.Key("reason"), w.String(n.reason);
     w.Key("due_date"), w.String(n.due_at && rt ? rt->calendar->local_date_text(*n.due_at) : "");
-    w.Key("link"), w.String(on_file ? replace_all(config.case_link, "{case_id}",
+    w.Key("link"), w.String(on_file ? replace_all(settings.case_link, "{case_id}",
                                                   percent_encode(effect.case_id, "-._~"))
                                     : "");
     w.EndObject();

@@ -12,9 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "adapter/engine/challenge.h"
+#include "adapter/engine/agency_codes.h"
 #include "adapter/engine/effect.h"
-#include "adapter/runtime/service_config.h"
+#include "adapter/engine/protocol_set.h"
+#include "connectors/email/email_settings.h"
+#include "connectors/subject.h"
 
 namespace crp::connectors::email {
 
@@ -30,7 +32,7 @@ struct Unresolved {
 
 // The Notify template id for a decision: "protocol.stage.kind", then
 // "protocol.kind", then "kind"; "crp:<kind>" (visibly unconfigured) otherwise.
-std::string template_id(const ServiceConfig& config, const std::string& protocol,
+std::string template_id(const EmailSettings& settings, const std::string& protocol,
                         const std::string& stage, const std::string& kind);
 
 // Addresses come from the challenge's contacts first, then the directory (the
@@ -39,10 +41,11 @@ std::string template_id(const ServiceConfig& config, const std::string& protocol
 // partner) comes from the contacts, then the directory's entry for that agency,
 // and never from a council mailbox (docs/decisions/0042). One record per distinct
 // address: a mailbox that serves two roles gets one email, addressed as the
-// first role ("to" before "cc"). `challenge` may be null (then the directory's
-// defaults apply).
-void map(const Effect& effect, const NotificationDecision& n, const ServiceConfig& config,
-         const Challenge* challenge, std::vector<EmailRecord>& out,
+// first role ("to" before "cc"). An unknown challenge's subject has no team,
+// locality or contacts (then the directory's defaults apply); `protocol` is
+// the effect's (null: roles are not titled).
+void map(const Effect& effect, const NotificationDecision& n, const ProtocolRuntime* protocol,
+         const EmailSettings& settings, const Subject& subject, std::vector<EmailRecord>& out,
          std::vector<Unresolved>& unresolved);
 
 }  // namespace crp::connectors::email

@@ -28,6 +28,7 @@ std::string claimed(const rapidjson::Value& d) {
   if (fact == "challenge.closed") return d.HasMember("fact_version") ? "closed_v2" : "closed_v1";
   if (fact == "stage.started") return "stage_started";
   if (fact == "good_practice.noted") return "good_practice_noted";
+  if (fact == "watch.finding") return "watch_finding";
   return "deadline";
 }
 
@@ -37,6 +38,7 @@ StageFact stage_from(const rapidjson::Value& d) {
   f.kind = fact == "stage.started"     ? StageFactKind::stage_started
            : fact == "deadline.met"    ? StageFactKind::deadline_met
            : fact == "deadline.missed" ? StageFactKind::deadline_missed
+           : fact == "watch.finding"   ? StageFactKind::watch_finding
                                        : StageFactKind::good_practice_noted;
   f.fact_id = text(d, "fact_id");
   f.challenge_id = text(d, "challenge_id");
@@ -58,6 +60,8 @@ StageFact stage_from(const rapidjson::Value& d) {
   if (d.HasMember("due_at")) f.due_at = parse_iso8601(text(d, "due_at"));
   f.team = text(d, "team");
   if (auto x = d.FindMember("exemplary"); x != d.MemberEnd()) f.exemplary = x->value.GetBool();
+  f.rule = text(d, "rule");
+  f.status = text(d, "status");
   f.occurred_at = parse_iso8601(text(d, "occurred_at")).value_or(Instant{});
   f.occurred_on = text(d, "occurred_on");
   return f;

@@ -15,6 +15,8 @@ const char* to_string(StageFactKind kind) {
       return "deadline.missed";
     case StageFactKind::good_practice_noted:
       return "good_practice.noted";
+    case StageFactKind::watch_finding:
+      return "watch.finding";
   }
   return "stage.started";
 }
@@ -26,10 +28,11 @@ std::string to_json(const StageFact& f) {
   w.Key("fact"), w.String(to_string(f.kind));
   w.Key("fact_version"), w.Int(2);
   w.Key("fact_id"), w.String(f.fact_id);
-  w.Key("challenge_id"), w.String(f.challenge_id);
+  const bool watch = f.kind == StageFactKind::watch_finding;
+  if (!watch) w.Key("challenge_id"), w.String(f.challenge_id);
   w.Key("protocol"), w.String(f.protocol);
-  if (f.kind != StageFactKind::good_practice_noted) w.Key("track"), w.String(f.track);
-  w.Key("agency"), w.String(f.agency);
+  if (f.kind != StageFactKind::good_practice_noted && !watch) w.Key("track"), w.String(f.track);
+  if (!watch) w.Key("agency"), w.String(f.agency);
   switch (f.kind) {
     case StageFactKind::stage_started:
       w.Key("categories");
@@ -53,8 +56,13 @@ std::string to_json(const StageFact& f) {
       w.Key("team"), w.String(f.team);
       w.Key("exemplary"), w.Bool(f.exemplary);
       break;
+    case StageFactKind::watch_finding:
+      w.Key("rule"), w.String(f.rule);
+      w.Key("team"), w.String(f.team);
+      w.Key("status"), w.String(f.status);
+      break;
   }
-  if (f.due_at && f.kind != StageFactKind::good_practice_noted)
+  if (f.due_at && f.kind != StageFactKind::good_practice_noted && !watch)
     w.Key("due_at"), w.String(format_iso8601(*f.due_at));
   w.Key("occurred_at"), w.String(format_iso8601(f.occurred_at));
   w.Key("occurred_on"), w.String(f.occurred_on);

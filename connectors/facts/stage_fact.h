@@ -12,7 +12,15 @@
 
 namespace crp::connectors::facts {
 
-enum class StageFactKind { stage_started, deadline_met, deadline_missed, good_practice_noted };
+enum class StageFactKind {
+  stage_started,
+  deadline_met,
+  deadline_missed,
+  good_practice_noted,
+  // A drift watchdog finding or the answer to it (connectors/facts/watch_fact.h):
+  // about a plan, not a challenge, so it carries no challenge id or agency.
+  watch_finding,
+};
 
 const char* to_string(StageFactKind kind);  // "stage.started", ...
 
@@ -32,8 +40,10 @@ struct StageFact {
   std::string deadline;          // deadline.*: response | duty | decision | process
   std::string duty;              // deadline.* of a duty: its id
   std::optional<Instant> due_at;
-  std::string team;  // good_practice.noted: the team's directory key
+  std::string team;  // good_practice.noted, watch.finding: the team's directory key
   bool exemplary = false;
+  std::string rule;    // watch.finding: the watch rule's id
+  std::string status;  // watch.finding: found | dismissed | taken_up
   Instant occurred_at{};
   std::string occurred_on;  // local date in the protocol's time zone
 };

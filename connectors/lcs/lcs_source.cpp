@@ -58,7 +58,8 @@ std::optional<SourceResult> read_answers(const rapidjson::Value& answers, Inboun
 
 LcsSource::LcsSource(std::shared_ptr<const ProtocolSet> protocols, const rapidjson::Value& options,
                      const std::string& config_file, const std::string& pointer)
-    : labels_(std::move(protocols), options, kSystem, config_file, pointer) {
+    : labels_(protocols, options, kSystem, config_file, pointer),
+      activity_(*protocols, options, config_file, pointer) {
   for (const auto& [name, action] : default_sections()) sections_[fold(name)] = action;
   if (options.HasMember("sections")) {
     for (auto m = options["sections"].MemberBegin(); m != options["sections"].MemberEnd(); ++m) {
@@ -100,7 +101,11 @@ SourceResult LcsSource::map_document(const rapidjson::Document& doc, Instant at,
     label = str(*note, "note_type"), label_at = "/case_note/note_type";
   }
   const StageRef* ref = labels_.find(label);
-  if (!ref) return SourceResult::drop();  // one of LCS's many other forms, alerts and notes
+  if (!ref) {
+    if (auto activity = activity_.map(doc, at))
+      return activity::to_source_result(std::move(*activity), kSystem);
+    return SourceResult::drop();  // one of LCS's many other forms, alerts and notes
+  }
 
   const rapidjson::Value* workflow = obj(doc, "workflow");
   if (!workflow || str(*workflow, "process_id").empty()) {
@@ -125,8 +130,12 @@ SourceResult LcsSource::map_document(const rapidjson::Document& doc, Instant at,
     if (auto bad = read_answers((*form)["answers"], e)) return *bad;
   }
 
-  if (type == "form.recorded" || type == "alert.sent")
+  if (type == "form.recorded" || type == "alert.sent") {
+    // The watch finding a challenge raised by this form takes up (stage_record keeps it
+    // on a raise only).
+    if (form && form->HasMember("answers")) e.finding_id = str((*form)["answers"], "finding_id");
     return stage_record(std::move(e), *ref, state);
+  }
 
   const Challenge* c = state.find(e.challenge_id);
   if (type == "case_note.added") {

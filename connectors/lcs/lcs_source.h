@@ -12,6 +12,9 @@
 //                          that stage like a form, or at the current stage
 //                          records its status (resolved / not resolved)
 //
+// Forms and notes whose type is no stage label may be case activity
+// (conferences, core groups, visits, reports: lcs_activity.h).
+//
 // The challenge is the LCS workflow process ("lcs-<process_id>"), the case the
 // child's LCS person id. Case-note text and names are never copied.
 #pragma once
@@ -20,6 +23,7 @@
 #include <memory>
 #include <string>
 
+#include "connectors/lcs/lcs_activity.h"
 #include "connectors/source.h"
 #include "connectors/stage_mapping.h"
 
@@ -27,7 +31,9 @@ namespace crp::connectors::lcs {
 
 class LcsSource final : public SourceConnector {
  public:
-  // `options` is the input's config entry (`protocols`, `sections`).
+  // `options` is the input's config entry (`protocols`, `sections`; for activity
+  // `activity_protocol`, `activity_forms`, `activity_notes`, `activity_sections`,
+  // `conference_outcomes`).
   LcsSource(std::shared_ptr<const ProtocolSet> protocols, const rapidjson::Value& options,
             const std::string& config_file, const std::string& pointer);
   SourceResult map(const Record& record, const Engine& state) const override;
@@ -36,6 +42,7 @@ class LcsSource final : public SourceConnector {
  private:
   SourceResult map_document(const rapidjson::Document& doc, Instant at, const Engine& state) const;
   StageLabels labels_;
+  LcsActivity activity_;  // conference, core group, visit and plan records (issue 19)
   std::map<std::string, std::string> sections_;  // folded section name -> action
 };
 

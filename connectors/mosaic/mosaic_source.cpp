@@ -30,7 +30,8 @@ void take_contact(const rapidjson::Value* person, const Protocol& p, InboundEven
 MosaicSource::MosaicSource(std::shared_ptr<const ProtocolSet> protocols,
                            const rapidjson::Value& options, const std::string& config_file,
                            const std::string& pointer)
-    : labels_(std::move(protocols), options, kSystem, config_file, pointer) {
+    : labels_(protocols, options, kSystem, config_file, pointer),
+      activity_(*protocols, options, config_file, pointer) {
   record_forms_ =
       folded_list(options, "record_forms", {"Informal Resolution form", "Formal Resolution form"});
   response_forms_ = folded_list(options, "response_forms", {"Resolution Response"});
@@ -56,7 +57,11 @@ SourceResult MosaicSource::map_document(const rapidjson::Document& doc, Instant 
                                         const Engine& state) const {
   const rapidjson::Value& step = doc["step"];
   const StageRef* ref = labels_.find(str(step, "step_type"));
-  if (!ref) return SourceResult::drop();  // a step of some other workflow
+  if (!ref) {
+    if (auto activity = activity_.map(doc, at))
+      return activity::to_source_result(std::move(*activity), kSystem);
+    return SourceResult::drop();  // a step of some other workflow
+  }
 
   InboundEvent e;
   e.source_system = kSystem;
@@ -100,6 +105,8 @@ SourceResult MosaicSource::map_document(const rapidjson::Document& doc, Instant 
       }
       e.agency = str(*answers, "agency");
       if (answers->HasMember("agreed_date")) e.respond_by = str(*answers, "agreed_date");
+      // The watch finding this resolution takes up (a suggestion turned into a challenge).
+      e.finding_id = str(*answers, "finding_id");
     }
     return stage_record(std::move(e), *ref, state);
   }

@@ -14,6 +14,9 @@
 //                        progress change nothing; Reopened on a closed
 //                        resolution is refused
 //
+// Steps and forms that are not a stage's may be case activity (conferences,
+// core groups, visits, reports: mosaic_activity.h).
+//
 // The challenge is the resolution workflow ("mosaic-<workflow_id>"), the case
 // the child's Mosaic person id. Names and free text are never copied.
 #pragma once
@@ -23,6 +26,7 @@
 #include <set>
 #include <string>
 
+#include "connectors/mosaic/mosaic_activity.h"
 #include "connectors/source.h"
 #include "connectors/stage_mapping.h"
 
@@ -31,7 +35,8 @@ namespace crp::connectors::mosaic {
 class MosaicSource final : public SourceConnector {
  public:
   // `options` is the input's config entry (`protocols`, `record_forms`,
-  // `response_forms`, `approval_forms`, `close_actions`).
+  // `response_forms`, `approval_forms`, `close_actions`; for activity
+  // `activity_protocol`, `activity_steps`, `activity_forms`, `conference_outcomes`).
   MosaicSource(std::shared_ptr<const ProtocolSet> protocols, const rapidjson::Value& options,
                const std::string& config_file, const std::string& pointer);
   SourceResult map(const Record& record, const Engine& state) const override;
@@ -43,6 +48,7 @@ class MosaicSource final : public SourceConnector {
                               const Engine& state) const;
 
   StageLabels labels_;
+  MosaicActivity activity_;  // steps and forms of the child's CP workflow (issue 19)
   std::set<std::string> record_forms_, response_forms_, approval_forms_;  // folded form types
   std::map<std::string, std::string> close_actions_;  // folded next action -> outcome
 };

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "adapter/json/json.h"
+#include "connectors/canonical/cloudevents.h"
 #include "connectors/notify/notify_settings.h"
 
 namespace crp::notify {
@@ -52,23 +53,13 @@ ReferenceParts split_reference(const std::string& reference) {
 
 std::string cloud_event(const std::string& source, const char* type, const std::string& reference,
                         Instant now, const std::function<void(Writer&)>& data) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  const std::string time = format_iso8601(now);
-  w.StartObject();
-  text(w, "specversion", "1.0");
-  text(w, "id", std::string(type) + ":" + reference + ":" + time);
-  text(w, "source", source);
-  text(w, "type", std::string("uk.gov.crp.") + type);
-  text(w, "subject", reference);
-  text(w, "time", time);
-  text(w, "datacontenttype", "application/json");
-  w.Key("data");
-  w.StartObject();
-  data(w);
-  w.EndObject();
-  w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
+  connectors::canonical::CloudEvent event;
+  event.time = format_iso8601(now);
+  event.id = std::string(type) + ":" + reference + ":" + event.time;
+  event.source = source;
+  event.type = std::string("uk.gov.crp.") + type;
+  event.subject = reference;
+  return connectors::canonical::structured_event(event, data);
 }
 
 }  // namespace

@@ -42,6 +42,10 @@ Instant next_daily_reset(Instant now) {
   return std::chrono::floor<std::chrono::days>(now) + std::chrono::days(1);
 }
 
+Instant next_minute(Instant now) {
+  return std::chrono::floor<std::chrono::minutes>(now) + std::chrono::minutes(1);
+}
+
 delivery::Outcome notify_outcome(const webhooks::AttemptResult& r, Instant now) {
   delivery::Outcome o = webhooks::to_outcome(r);  // transport errors, 5xx, Retry-After
   if (r.status >= 200 && r.status < 300) {
@@ -53,10 +57,13 @@ delivery::Outcome notify_outcome(const webhooks::AttemptResult& r, Instant now) 
   const NotifyError e = first_error(r.body);
   if (!e.error.empty()) o.detail = e.error + ": " + e.message;  // Notify's words, no request data
   if (r.status == 429) {
+    // Both limits are the API key's: the whole channel waits, not one lane.
     o.kind = Kind::retry;
+    o.hold_channel = true;
     if (e.error == "TooManyRequestsError") {
-      o.hold_channel = true;
       o.after = std::chrono::duration_cast<std::chrono::milliseconds>(next_daily_reset(now) - now);
+    } else if (!o.after) {  // RateLimitError without Retry-After: until the minute ends
+      o.after = std::chrono::duration_cast<std::chrono::milliseconds>(next_minute(now) - now);
     }
     return o;
   }

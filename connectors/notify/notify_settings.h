@@ -24,6 +24,7 @@ struct NotifySettings {
   int max_in_flight = 8;
   std::string ca_file;         // custom CA bundle (tests); empty: the system's
   std::string fallback_email;  // told of permanent failures; empty: nobody
+  std::string service_id;      // the API key's must equal it; empty: not checked
   std::string pending_topic = "crp.notifications.pending";
 };
 

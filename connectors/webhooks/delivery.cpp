@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "adapter/json/json.h"
+#include "connectors/canonical/cloudevents.h"
 #include "connectors/percent_encoding.h"
 
 namespace crp::webhooks {
@@ -51,30 +52,22 @@ void string_field(Writer& w, const char* key, const std::string& value) {
 std::string cloud_event(const rapidjson::Value& outbox, const Partner& partner,
                         const std::string& webhook_id, const std::string& source,
                         const std::string& challenge_id) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  string_field(w, "specversion", "1.0");
-  string_field(w, "id", webhook_id);
-  string_field(w, "source", source);
-  string_field(w, "type", "uk.gov.crp." + member(outbox, "type"));
-  string_field(w, "subject", challenge_id);
-  if (const std::string time = member(outbox, "occurred_at"); !time.empty())
-    string_field(w, "time", time);
-  string_field(w, "datacontenttype", "application/json");
-  w.Key("data");
-  w.StartObject();
-  // Outbox order, so the bytes are the same on every run; a member is copied
-  // only when the partner's allowlist names it (whatever its type).
-  for (auto m = outbox.MemberBegin(); m != outbox.MemberEnd(); ++m) {
-    const std::string name(m->name.GetString(), m->name.GetStringLength());
-    if (!partner.allowed_fields.count(name)) continue;
-    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-    m->value.Accept(w);
-  }
-  w.EndObject();
-  w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
+  connectors::canonical::CloudEvent event;
+  event.id = webhook_id;
+  event.source = source;
+  event.type = "uk.gov.crp." + member(outbox, "type");
+  event.subject = challenge_id;
+  event.time = member(outbox, "occurred_at");  // left out when the outbox has none
+  return connectors::canonical::structured_event(event, [&](connectors::canonical::JsonWriter& w) {
+    // Outbox order, so the bytes are the same on every run; a member is copied
+    // only when the partner's allowlist names it (whatever its type).
+    for (auto m = outbox.MemberBegin(); m != outbox.MemberEnd(); ++m) {
+      const std::string name(m->name.GetString(), m->name.GetStringLength());
+      if (!partner.allowed_fields.count(name)) continue;
+      w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+      m->value.Accept(w);
+    }
+  });
 }
 
 }  // namespace

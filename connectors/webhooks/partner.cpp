@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "adapter/core/secret.h"
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
-#include "adapter/runtime/secret.h"
 #include "connectors/webhooks/signature.h"
 
 namespace crp::webhooks {

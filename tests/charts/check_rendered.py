@@ -144,7 +144,7 @@ def check_service_config(repo, files, expect):
     return cfg
 
 
-def check_network_policy(policy, kafka_ports, partner_ports, namespaces):
+def check_network_policy(policy, kafka_ports, partner_ports, namespaces, notify_port=None):
     spec = policy["spec"]
     check(sorted(spec["policyTypes"]) == ["Egress", "Ingress"], "policy does not restrict both directions")
     ingress = spec["ingress"]
@@ -156,7 +156,9 @@ def check_network_policy(policy, kafka_ports, partner_ports, namespaces):
     check(sorted(kafka_ports) in egress_ports, f"no Kafka egress on {kafka_ports}: {egress_ports}")
     if partner_ports:
         check(sorted(partner_ports) in egress_ports, f"no partner egress on {partner_ports}: {egress_ports}")
-    check(len(spec["egress"]) == 2 + bool(partner_ports), f"unexpected egress rules {egress_ports}")
+    if notify_port:
+        check([notify_port] in egress_ports, f"no GOV.UK Notify egress on {notify_port}: {egress_ports}")
+    check(len(spec["egress"]) == 2 + bool(partner_ports) + bool(notify_port), f"unexpected egress rules {egress_ports}")
     for rule in spec["egress"]:
         check(rule.get("to"), f"egress rule on {rule['ports']} without destinations allows any address")
 
@@ -271,6 +273,7 @@ def main():
               f"kafka is not SASL_SSL by default: {cfg['kafka']}")
         check("token_file" not in cfg["admin"], "a token file without a token Secret")
         check("partners" not in cfg.get("webhooks", {}), "partners configured without partner values")
+        check("notify" not in cfg, "GOV.UK Notify configured while notify.enabled is false")
         check(mounts == {password: ("crp-kafka-credentials", "password")} and not envs,
               f"secrets mounted without values asking for them: {mounts} {envs}")
         check("ServiceMonitor" not in by_kind, "ServiceMonitor rendered while disabled")
@@ -327,12 +330,21 @@ def main():
             for name, ref in secrets:
                 check(envs.get(name) == ref, f"{name} is not from Secret {ref}")
         check(len(envs) == 1, f"unexpected secret variables {sorted(envs)}")
+        # GOV.UK Notify: the API key and the callback token are mounted files, the rest is values.
+        n = cfg.get("notify", {})
+        check(mounts.get(n.get("api_key", {}).get("file")) == ("crp-notify", "api-key"), f"notify.api_key {n.get('api_key')}")
+        check(mounts.get(n.get("callback_token", {}).get("file")) == ("crp-notify", "callback-token"),
+              f"notify.callback_token {n.get('callback_token')}")
+        check({k: v for k, v in n.items() if k not in ("api_key", "callback_token")} == {
+            "base_url": "https://api.notifications.service.gov.uk", "rate_limit_per_minute": 1500,
+            "service_id": "26785a09-ab16-4eb0-8407-a37497a57506", "fallback_email": "crp.failures@leeds.gov.uk"},
+              f"notify {n}")
         text = json.dumps(configmap["data"])
         check("whsec_" not in text and "hunter" not in text, "secret material in the ConfigMap")
         check(workload["spec"]["replicas"] == 3, "replicaCount")
         image = workload["spec"]["template"]["spec"]["containers"][0]["image"]
         check(image.startswith("registry.council.example/crp-adapter@sha256:"), f"image {image}")
-        check_network_policy(policy, [9093, 9094], [443, 8443], ["monitoring", "safeguarding-ops"])
+        check_network_policy(policy, [9093, 9094], [443, 8443], ["monitoring", "safeguarding-ops"], notify_port=443)
         check_test_pod(by_kind, workload, service, 9090)
         check_monitoring(args.repo, by_kind, True)
         monitor = one(by_kind, "ServiceMonitor")
@@ -345,6 +357,8 @@ def main():
             whsec = "whsec_" + base64.b64encode(b"0123456789abcdef0123456789abcdef").decode()
             run_check_config(args.adapter, files,
                              {k["sasl.password"]["file"]: "test-password\n", cfg["admin"]["token_file"]: "test-token\n",
+                              n["api_key"]["file"]: "crp-live-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0\n",
+                              n["callback_token"]["file"]: "a-callback-token-of-32-characters\n",
                               k["ssl.ca.location"]: "", k["ssl.certificate.location"]: "", k["ssl.key.location"]: "",
                               **{f: whsec + "\n" for keys in key_files.values() for f, _ in keys}},
                              {name: whsec for secrets in expected_env.values() for name, _ in secrets})

@@ -54,6 +54,7 @@ COMMANDS = {  # argv before --help -> the usage line's start
     ("replay",): "usage: crp-adapter replay --config FILE --input",
     ("check-config",): "usage: crp-adapter check-config --config FILE",
     ("report",): "usage: crp-adapter report",
+    ("whatif",): "usage: crp-adapter whatif --config FILE --variant FILE --input",
     ("webhooks", "redeliver"): "usage: crp-adapter webhooks redeliver --config FILE --partner ID",
     ("webhooks",): "usage: crp-adapter webhooks redeliver",
     ("schema",): "usage: crp-adapter schema NAME",
@@ -172,6 +173,23 @@ def check_replay(binary, repo, work):
           f"replay --input DIR: exit {r.returncode}, {r.stderr.strip()!r}")
     r = run(binary, "replay", "--config", config, "--input", str(work / "missing.jsonl"))
     check(r.returncode == 2 and "cannot open" in r.stderr, f"replay --input MISSING: exit {r.returncode}")
+    # --calendar-change (docs/decisions/0060): a malformed option is a usage error, a broken
+    # calendar file a configuration error naming file and pointer, a change after the
+    # history is said, not silently dropped.
+    r = run(binary, "replay", "--config", config, "--input", str(demo), "--calendar-change", "tomorrow")
+    check(r.returncode == 2 and "INSTANT=FILE" in r.stderr and not r.stdout,
+          f"replay --calendar-change tomorrow: exit {r.returncode}, {r.stderr.strip()!r}")
+    broken = work / "broken-calendar.json"
+    broken.write_text('{"scotland": {"division": "scotland", "events": []}}')
+    r = run(binary, "replay", "--config", config, "--input", str(demo),
+            "--calendar-change", f"2027-01-01T00:00:00Z={broken}")
+    check(r.returncode == 3 and f"{broken}: /england-and-wales:" in r.stderr and not r.stdout,
+          f"replay --calendar-change BROKEN: exit {r.returncode}, {r.stderr.strip()!r}")
+    calendar = repo / "config/calendars/bank-holidays.json"
+    r = run(binary, "replay", "--config", config, "--input", str(demo), *until,
+            "--calendar-change", f"2030-01-01T00:00:00Z={calendar}")
+    check(r.returncode == 0 and "1 calendar change(s) after the end of the replayed history" in r.stderr
+          and r.stdout == by_file.stdout, f"replay --calendar-change after the end: exit {r.returncode}")
 
 
 def check_headers(binary, repo):

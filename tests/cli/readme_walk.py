@@ -135,7 +135,7 @@ def main():
             check(r.returncode == 0, f"`{command}` exits 0" + (f" (exit {r.returncode}: {r.stderr.strip()[-300:]})"
                                                                 if r.returncode else ""))
         # Every subcommand's --help exits 0 (cli_test.py checks what they print).
-        for sub in (["run"], ["replay"], ["check-config"], ["report"], ["webhooks", "redeliver"], ["schema"]):
+        for sub in (["run"], ["replay"], ["check-config"], ["report"], ["whatif"], ["webhooks", "redeliver"], ["schema"]):
             r = subprocess.run([binary, *sub, "--help"], capture_output=True, text=True, timeout=30)
             check(r.returncode == 0, f"`crp-adapter {' '.join(sub)} --help` exits 0")
         if adapter is not None:

@@ -14,7 +14,7 @@ build=${FUZZ_BUILD:-build-fuzz}
 seconds=${FUZZ_SECONDS:-20}
 work=${FUZZ_WORK:-$build/work}
 
-flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize=pointer-overflow -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g -O1"
+flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize=pointer-overflow -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g1 -O1"  # line tables: decision 0057
 echo "== fuzz: configure and build ($build, clang-14)" >&2
 CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCRP_FUZZ=ON \
   -DCRP_WERROR=OFF -DCRP_BENCHMARKS=OFF -DCMAKE_CXX_FLAGS="$flags" \
@@ -26,9 +26,10 @@ read -r -a targets <<<"$(tr ';' ' ' <"$build/fuzz_targets.txt")"
 # no longer holds): every fuzz_*.cpp and every source connector has its target.
 built=" ${targets[*]} "
 missing=()
-for src in tests/fuzz/fuzz_*.cpp connectors/*/*_source.cpp; do
+# fuzz_source.cpp is built once per source connector, fuzz_state_codec.cpp once per state record.
+for src in tests/fuzz/fuzz_*.cpp connectors/*/*_source.cpp fuzz_challenge_codec fuzz_plan_codec; do
   t=$(basename "$src" .cpp)
-  [ "$t" = fuzz_source ] && continue  # built once per source connector
+  case $t in fuzz_source | fuzz_state_codec) continue ;; esac
   [[ $t == fuzz_* ]] || t=fuzz_$t
   [[ $built == *" $t "* ]] || missing+=("$t")
 done

@@ -20,9 +20,7 @@ import http.client
 import subprocess
 import json
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -91,14 +89,9 @@ def refuses(binary, work, name, admin, pointer, check):
 
 
 def main():
-    args = h.arguments(__doc__, 18400).parse_args()
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-admin-"))
-    broker = h.Broker(args.port).start()
-    adapter = None
-    check = h.Checks(NAME)
-    failures = check.failures
-    try:
-        broker.create_topics(3)
+    args = h.arguments(__doc__).parse_args()
+    with h.E2E(NAME, args, 3) as t:
+        work, broker, check = t.work, t.broker, t.check
         token_file = work / "admin-token"
         token_file.write_text(TOKEN + "\n")
         # create_topics: whatever topics the service gained since (crp.facts, ...).
@@ -106,8 +99,8 @@ def main():
                                 {"commit_interval_ms": 100, "create_topics": True},
                                 admin={"bind": "127.0.0.1:0", "token_file": str(token_file),
                                        "rate_limit_per_s": 1000})
-        adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="admin",
-                            env={"CRP_TEST_RESTORE_DELAY_MS": str(RESTORE_DELAY_MS)}).start()
+        adapter = t.adapter(config, "adapter.log", instance="admin",
+                            env={"CRP_TEST_RESTORE_DELAY_MS": str(RESTORE_DELAY_MS)})
         admin = Admin(h.admin_port(adapter, name=NAME))
 
         # 1. Not ready until restored; answering all the while.
@@ -214,19 +207,7 @@ def main():
         check(raw and not bad_lines, f"every log line is a JSON object with time, level, message ({bad_lines[:2]})")
         check(not any("Primary School" in l or "CASE-" in l for l in raw), "no event content in the log")
         check(not h.log_errors(adapter), "no error log lines")
-        if failures:
-            h.say(NAME, f"FAIL: {len(failures)} checks failed; work dir {work}")
-            return 1
-        print(f"{NAME}: 1 passed, 0 failed")
-        return 0
-    except Exception:
-        if adapter:
-            h.say(NAME, f"adapter alive={adapter.alive()} returncode={adapter.proc.poll()}; work dir {work}")
-        raise
-    finally:
-        if adapter and adapter.alive():
-            adapter.kill()
-        broker.stop(keep=args.keep)
+    return t.status
 
 
 if __name__ == "__main__":

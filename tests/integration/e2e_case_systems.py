@@ -15,8 +15,6 @@ role the protocol does not know is dead-lettered naming the field and rule.
 import json
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -154,50 +152,30 @@ def check_outputs(check, out):
 
 
 def main():
-    args = h.arguments(__doc__, 18200).parse_args()
+    args = h.arguments(__doc__).parse_args()
     mosaic = sorted(records(SAMPLES / "mosaic-walsall.jsonl") + unknown_approver(), key=h.occurred_at)
     lcs = records(SAMPLES / "lcs-bradford.jsonl")
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-cases-"))
-    broker = h.Broker(args.port).start()
-    adapter = None
-    check = h.Checks(NAME)
-    try:
-        create_topics(broker.bootstrap)
+    with h.E2E(NAME, args, 0) as t:
+        bootstrap, check = t.bootstrap, t.check
+        create_topics(bootstrap)
         email = json.loads((h.REPO / "config" / "crp-adapter.json").read_text())["email"]
         email["templates"].update(TEMPLATES)
-        config = h.write_config(work / "service.json", broker.bootstrap, {"clock": "event", "commit_interval_ms": 100, "create_topics": True},
-                                inputs=INPUTS, email=email)
-        adapter = h.Adapter(args.adapter, config, work / "adapter.log").start()
+        config = t.config({"clock": "event", "commit_interval_ms": 100, "create_topics": True},
+                          inputs=INPUTS, email=email)
+        adapter = t.adapter(config)
         # Walsall's February first, then Bradford's March: a partition's event
         # clock only moves forward, as replay's does over the same order.
-        h.produce(broker.bootstrap, mosaic)
-        h.wait_consumed(broker.bootstrap, adapter, 120, NAME, [MOSAIC])
-        kcat_produce(broker.bootstrap, LCS, lcs)
-        h.wait_consumed(broker.bootstrap, adapter, 120, NAME, [LCS, MOSAIC])
-        out = h.read_committed(broker.bootstrap, h.OUTPUTS)
-        check_outputs(check, out)
-
-        replayed = [h.normalise_replay(l) for l in h.run_replay(args.adapter, config, mosaic + lcs, None, work)
-                    if l["topic"] in h.OUTPUTS]
-        live = [h.normalise_live(r) for r in out]
+        h.produce(bootstrap, mosaic)
+        h.wait_consumed(bootstrap, adapter, 120, NAME, [MOSAIC])
+        kcat_produce(bootstrap, LCS, lcs)
+        h.wait_consumed(bootstrap, adapter, 120, NAME, [LCS, MOSAIC])
+        check_outputs(check, h.read_committed(bootstrap, h.OUTPUTS))
         # Not the unknown approver's own resolution: replay runs one clock over
         # both workflows, the service one per partition (see e2e_replay_equivalence).
-        keys = {LCS_ID, MOSAIC_ID, "5520999"}
-        result = h.compare(live, replayed, keys)
-        check(h.exactly_once(result), f"live equals replay per challenge ({h.counts(result)})")
-        if not h.exactly_once(result):
-            h.say(NAME, json.dumps(h.first_difference(live, replayed, keys))[:3000])
+        t.exactly_once(config, mosaic + lcs, None, {LCS_ID, MOSAIC_ID, "5520999"}, "live equals replay per challenge: ")
         rc = adapter.stop()
         check(rc == 0 and not h.log_errors(adapter), f"adapter exit {rc}, no error log lines")
-        if check.failures:
-            h.say(NAME, f"work dir {work}")
-            return 1
-        print(f"{NAME}: 1 passed, 0 failed")
-        return 0
-    finally:
-        if adapter and adapter.alive():
-            adapter.kill()
-        broker.stop(keep=args.keep)
+    return t.status
 
 
 if __name__ == "__main__":

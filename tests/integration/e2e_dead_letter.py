@@ -9,9 +9,7 @@ the adapter create them itself (runtime.create_topics).
 import json
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import e2e_harness as h
 
@@ -53,14 +51,9 @@ def wait_for_topics(bootstrap, topics, adapter, timeout=60):
 
 
 def main():
-    args = h.arguments(__doc__, 19692).parse_args()
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-dlq-"))
-    broker = h.Broker(args.port).start()
-    adapter = None
-    check = h.Checks(NAME)
-    failures = check.failures
-
-    try:
+    args = h.arguments(__doc__).parse_args()
+    with h.E2E(NAME, args, 0) as t:
+        work, broker, check = t.work, t.broker, t.check
         # 1. No topics and create_topics off: a clear start-up error.
         config = h.write_config(work / "strict.json", broker.bootstrap, {"commit_interval_ms": 100})
         run = subprocess.run([args.adapter, "run", "--config", config, "--instance", "dlq"],
@@ -94,7 +87,7 @@ def main():
         # 2. create_topics on: the adapter creates what is missing, then runs.
         config = h.write_config(work / "service.json", broker.bootstrap,
                                 {"commit_interval_ms": 100, "create_topics": True})
-        adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="dlq").start()
+        adapter = t.adapter(config, "adapter.log", instance="dlq")
         wait_for_topics(broker.bootstrap, [h.INPUT, h.CHANGELOG, *h.OUTPUTS], adapter)
         bad = bad_records()
         good = {"topic": h.INPUT, "key": "GOOD-1", "partition": 0, "headers": {},
@@ -143,7 +136,7 @@ def main():
                                                                         incremental_configs=[limit])]).values():
             future.result(30)
         del admin
-        adapter = h.Adapter(args.adapter, config, work / "adapter2.log", instance="dlq").start()
+        adapter = t.adapter(config, "adapter2.log", instance="dlq")
         two_mb = {"topic": h.INPUT, "key": "DLQ-5", "partition": 0, "headers": {}, "value": "y" * (2 * 1024 * 1024)}
         good2 = {"topic": h.INPUT, "key": "GOOD-2", "partition": 0, "headers": {},
                  "value": event("challenge.raised", "GOOD-2")}
@@ -158,15 +151,7 @@ def main():
         check(any(r["key"] == "GOOD-2" for r in out), "the record behind it was processed")
         check(adapter.stop() == 0 and not any(l.get("message", "").startswith("transaction aborted")
                                               for l in adapter.log_lines()), "no transaction aborted; clean stop")
-        if failures:
-            h.say(NAME, f"FAIL: {len(failures)} checks failed; work dir {work}")
-            return 1
-        print(f"{NAME}: 1 passed, 0 failed")
-        return 0
-    finally:
-        if adapter and adapter.alive():
-            adapter.kill()
-        broker.stop(keep=args.keep)
+    return t.status
 
 
 if __name__ == "__main__":

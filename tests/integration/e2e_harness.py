@@ -8,18 +8,24 @@ always comes from `crp-adapter replay` on the same records.
 import argparse
 import json
 import os
+import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
-from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
+
+# The verdict, re-exported: every suite reads it as h.compare, h.exactly_once, ...
+from e2e_verdict import (compare, counts, exactly_once, first_difference, normalise_live,  # noqa: F401
+                         normalise_replay)
 
 REPO = Path(__file__).resolve().parents[2]
 KAFKA_LOCAL = REPO / "scripts" / "kafka-local"
@@ -35,28 +41,66 @@ def say(name, text):
     print(f"{name}: {text}", file=sys.stderr, flush=True)
 
 
-def arguments(description, port):
+def arguments(description, port=None):
+    """--adapter, --port and --keep. Without --port (or E2E_KAFKA_PORT) E2E
+    puts the broker on free ports; `port` is a fixed default for a test that
+    does not run under E2E."""
     p = argparse.ArgumentParser(description=description)
     p.add_argument("--adapter", default=str(REPO / "build" / "crp-adapter"), help="crp-adapter binary")
-    p.add_argument("--port", type=int, default=int(os.environ.get("E2E_KAFKA_PORT", port)))
+    env_port = os.environ.get("E2E_KAFKA_PORT", port)
+    p.add_argument("--port", type=int, default=int(env_port) if env_port else None,
+                   help="first of the broker's ports (default: free ones the OS hands out)")
     p.add_argument("--keep", action="store_true", help="keep the broker and work directory")
     return p
+
+
+def free_ports(count=1):
+    """The first of `count` consecutive loopback ports free now, as the OS
+    says by letting us bind them: two runs at once do not collide on a fixed
+    range. Drawn below the OS's ephemeral range, so that no outgoing
+    connection takes one between this check and the broker's bind, or while a
+    test has the broker stopped."""
+    try:
+        ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral = 32768
+    draw = random.SystemRandom()
+    for _ in range(200):
+        first = draw.randrange(10000, max(10001, ephemeral - count))
+        held = []
+        try:
+            for port in range(first, first + count):
+                s = socket.socket()
+                held.append(s)
+                s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise SystemExit(f"no {count} consecutive free ports")
 
 
 class Broker:
     """scripts/kafka-local on its own port and data directory, fresh each run."""
 
-    def __init__(self, port, secure=False, version=None):
-        """secure: also SSL on port+2 and SASL_SSL (SCRAM-SHA-512) on port+3
-        (see secure_info); version: another Apache Kafka than kafka-local's."""
+    def __init__(self, port=None, secure=False, version=None):
+        """port: the first of its ports (None: free ones, free_ports); secure:
+        also SSL on port+2 and SASL_SSL (SCRAM-SHA-512) on port+3 (see
+        secure_info); version: another Apache Kafka than kafka-local's."""
+        self.free, self.secure, self.version = port is None, secure, version
+        self._place(port or free_ports(4 if secure else 2))
+
+    def _place(self, port):
         self.port = port
         self.data = REPO / ".kafka" / f"e2e-{port}"
         self.env = dict(os.environ, KAFKA_PORT=str(port), KAFKA_CONTROLLER_PORT=str(port + 1),
                         KAFKA_DATA=str(self.data))
-        if secure:
+        if self.secure:
             self.env["KAFKA_SECURE"] = "1"
-        if version:
-            self.env["KAFKA_VERSION"] = version
+        if self.version:
+            self.env["KAFKA_VERSION"] = self.version
         self.bootstrap = f"127.0.0.1:{port}"
 
     def secure_info(self):
@@ -68,9 +112,19 @@ class Broker:
         return subprocess.run([str(KAFKA_LOCAL), *args], env=self.env, check=True, text=True, **kw)
 
     def start(self):
-        self._kl("stop")  # a leftover from an interrupted run would keep old topics
-        shutil.rmtree(self.data, ignore_errors=True)
-        out = self._kl("start", stdout=subprocess.PIPE).stdout.strip()
+        """Fresh on its ports; on free ports, again on others if one was taken meanwhile."""
+        for attempt in range(3):
+            self._kl("stop")  # a leftover from an interrupted run would keep old topics
+            shutil.rmtree(self.data, ignore_errors=True)
+            try:
+                out = self._kl("start", stdout=subprocess.PIPE).stdout.strip()
+                break
+            except subprocess.CalledProcessError:
+                if not self.free or attempt == 2:
+                    raise
+                self.stop()
+                self._place(free_ports(4 if self.secure else 2))
+                print(f"e2e: the broker did not start; again on port {self.port}", file=sys.stderr, flush=True)
         assert out == f"bootstrap.servers={self.bootstrap}", out
         return self
 
@@ -141,8 +195,11 @@ class Adapter:
         return self.proc is not None and self.proc.poll() is None
 
     def kill(self):
+        """SIGKILL. True if it ended a running process: the fault happened."""
+        running = self.alive()
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
+        return running and self.proc.returncode == -signal.SIGKILL
 
     def stop(self, timeout=60):
         self.proc.send_signal(signal.SIGTERM)
@@ -309,6 +366,8 @@ def read_committed(bootstrap, topics):
             out.append({"topic": m.topic(), "partition": m.partition(), "offset": m.offset(),
                         "key": m.key().decode() if m.key() is not None else None,
                         "headers": {k: (v or b"").decode(errors="replace") for k, v in (m.headers() or [])},
+                        # as Kafka holds them: the dict above would hide a repeated name
+                        "header_list": [(k, (v or b"").decode(errors="replace")) for k, v in (m.headers() or [])],
                         "value": m.value() or b""})
         if pending:
             raise SystemExit(f"no end of partition within 120 s for {sorted(pending)}")
@@ -334,51 +393,6 @@ def run_replay(binary, config, records, until, work):
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
-# Headers that depend on where and when a record was read, not on what it was.
-VOLATILE_HEADERS = {"__connect.errors.partition", "__connect.errors.offset", "ce_time"}
-
-
-def normalise_live(r):
-    try:
-        value = json.loads(r["value"])
-    except ValueError:
-        value = r["value"].decode(errors="replace")
-    headers = {}
-    if r["topic"] == "crp.dlq":
-        headers = {k: v for k, v in r["headers"].items() if k.startswith("__connect") and k not in VOLATILE_HEADERS}
-    return (r["topic"], r["key"], json.dumps(value, sort_keys=True), json.dumps(headers, sort_keys=True))
-
-
-def normalise_replay(line):
-    headers = {}
-    if line["topic"] == "crp.dlq":
-        headers = {k: v for k, v in (line.get("headers") or {}).items()
-                   if k.startswith("__connect") and k not in VOLATILE_HEADERS}
-    return (line["topic"], line["key"], json.dumps(line["value"], sort_keys=True), json.dumps(headers, sort_keys=True))
-
-
-def compare(live, replayed, keys):
-    """Per (topic, key) for `keys`: lost, duplicated and whether order agrees."""
-    def by_key(items):
-        groups = defaultdict(list)
-        for t in items:
-            if t[1] in keys:
-                groups[(t[0], t[1])].append(t)
-        return groups
-    want, got = by_key(replayed), by_key(live)
-    lost = dup = 0
-    misordered = []
-    for k in set(want) | set(got):
-        w, g = Counter(want.get(k, [])), Counter(got.get(k, []))
-        lost += sum((w - g).values())
-        dup += sum((g - w).values())
-        if not (w - g) and not (g - w) and want.get(k) != got.get(k):
-            misordered.append(k)
-    expected = sum(len(v) for v in want.values())
-    seen = sum(len(v) for v in got.values())
-    return {"expected": expected, "seen": seen, "lost": lost, "duplicated": dup, "misordered": misordered}
-
-
 class Checks:
     """Named checks that all run and are all reported; `failures` lists the failed ones."""
 
@@ -391,27 +405,115 @@ class Checks:
             self.failures.append(what)
 
 
-def exactly_once(result):
-    """Every record replay prints was committed once, in replay's order per key."""
-    return (result["expected"] > 0 and result["lost"] == 0 and result["duplicated"] == 0
-            and not result["misordered"])
+class E2E:
+    """One end-to-end test's run: its work directory, its broker (on free ports
+    unless --port), the adapters it starts, its named checks and the verdict.
 
+        with h.E2E(NAME, args) as t:
+            adapter = t.adapter(t.config({"clock": "event"}))
+            ...
+            t.check(ok, "what held")
+        return t.status
 
-def counts(result):
-    return (f"replay {result['expected']} records, committed {result['seen']}: lost {result['lost']}, "
-            f"duplicated {result['duplicated']}, misordered keys {len(result['misordered'])}")
+    On leaving, every adapter still running is killed, `cleanup` callbacks
+    run, the broker stops, and the verdict is said: `NAME: 1 passed, 0 failed`
+    and exit status 0, or the failed checks with the kept work directory and
+    status 1. An exception (SystemExit included) tears down the same way and
+    goes on up."""
 
+    def __init__(self, name, args, partitions=3, start=True, secure=False, version=None):
+        self.name, self.args, self.partitions = name, args, partitions
+        self.checks = Checks(name)
+        self.failures = self.checks.failures
+        self.adapters, self.cleanups = [], []
+        self.work = Path(tempfile.mkdtemp(prefix=f"crp-{name.replace('_', '-')}-"))
+        self.broker = Broker(args.port, secure=secure, version=version)
+        self.start_broker, self.status, self.summary = start, None, ""
 
-def first_difference(live, replayed, keys):
-    want = [t for t in replayed if t[1] in keys]
-    got = [t for t in live if t[1] in keys]
-    missing = Counter(want) - Counter(got)
-    extra = Counter(got) - Counter(want)
-    return {"missing": [list(t) for t in list(missing)[:3]], "extra": [list(t) for t in list(extra)[:3]]}
+    @property
+    def bootstrap(self):
+        return self.broker.bootstrap
+
+    def __enter__(self):
+        try:
+            if self.start_broker:
+                self.broker.start()
+                if self.partitions:
+                    self.broker.create_topics(self.partitions)
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def config(self, runtime, file="service.json", **sections):
+        """write_config into the work directory, for this run's broker."""
+        return write_config(self.work / file, self.bootstrap, runtime, **sections)
+
+    def adapter(self, config, log="adapter.log", instance="e2e-1", env=None, start=True):
+        """`crp-adapter run` (started unless start=False), killed on leaving if still running."""
+        a = Adapter(self.args.adapter, config, self.work / log, instance=instance, env=env)
+        self.adapters.append(a)
+        return a.start() if start else a
+
+    def check(self, ok, what):
+        self.checks(ok, what)
+        return ok
+
+    def say(self, text):
+        say(self.name, text)
+
+    def exactly_once(self, config, inputs, until, keys, what=""):
+        """Checks that a read_committed reader of every output topic sees exactly
+        what `replay` prints for `inputs` up to `until`, for the `keys`. Returns
+        the comparison (counts and misordered keys)."""
+        live = [normalise_live(r) for r in read_committed(self.bootstrap, OUTPUTS)]
+        replayed = [normalise_replay(l) for l in run_replay(self.args.adapter, config, inputs, until, self.work)
+                    if l["topic"] in OUTPUTS]
+        result = compare(live, replayed, keys)
+        if not self.check(exactly_once(result), f"{what}{counts(result)}"):
+            self.say(f"first differences: {json.dumps(first_difference(live, replayed, keys))[:3000]}; "
+                     f"misordered: {result['misordered'][:5]}")
+        return result
+
+    def __exit__(self, kind, error, tb):
+        for a in self.adapters:
+            if a.alive():
+                a.kill()
+        for cleanup in reversed(self.cleanups):
+            cleanup()
+        self.broker.stop(keep=self.args.keep)
+        if kind is not None or self.failures:
+            if kind is not None:
+                self.say(f"FAIL: {kind.__name__}: {error}")
+            else:
+                self.say(f"FAIL: {len(self.failures)} checks failed: {self.failures}")
+            self.say(f"work dir {self.work}")
+            self.status = 1
+        else:
+            if self.args.keep:
+                self.say(f"kept {self.work}")
+            else:
+                shutil.rmtree(self.work, ignore_errors=True)
+            print(f"{self.name}: 1 passed, 0 failed{self.summary}", flush=True)
+            self.status = 0
+        return False
 
 
 def log_errors(adapter):
-    return [l for l in adapter.log_lines() if l.get("level") in ("error", "unparsed")]
+    """Error lines, less librdkafka's FATAL lines the adapter logged that it recovered from
+    by replacing its producer (adapter/infra/kafka/transactional_producer.cpp):
+    INVALID_TXN_STATE ("... in an invalid state") after a rapid kill or a moved leadership,
+    and a fencing of a transaction its coordinator timed out (after a coordinator failover)."""
+    lines = adapter.log_lines()
+    messages = {l.get("message", "") for l in lines}
+    refused = "abort refused: replacing the transactional producer" in messages
+    timed_out = "transaction timed out on its coordinator: replacing the transactional producer" in messages
+
+    def recovered(l):
+        detail = l.get("detail", "")
+        return l.get("facility") in ("FATAL", "TXNERR") and (
+            (refused and "invalid state" in detail) or (timed_out and "fenced" in detail))
+    return [l for l in lines if l.get("level") in ("error", "unparsed") and not recovered(l)]
 
 
 def canonical_records(lines, prefix):
@@ -461,139 +563,16 @@ def clock_records(partitions, at):
             for p in range(partitions)]
 
 
-class Cluster:
-    """Three Apache Kafka nodes on loopback, each broker and controller of one
-    KRaft quorum of three (static voters), from the jars scripts/kafka-local
-    caches: brokers on port, port+1, port+2; controllers on port+10..port+12.
-    Internal topics and create_topics use replication 3, min.insync.replicas 2.
-    Each node is a child process the test can SIGKILL and start again."""
+# The years the adapter takes event dates from (in_service_years in adapter/calendar/time.h):
+# an event dated outside them is dead-lettered and moves no clock.
+SERVICE_YEARS = (datetime(2000, 1, 1, tzinfo=timezone.utc).timestamp(),
+                 datetime(2101, 1, 1, tzinfo=timezone.utc).timestamp())
 
-    NODES = 3
 
-    def __init__(self, port, heap="-Xms128m -Xmx384m"):
-        self.port, self.heap = port, heap.split()
-        self.data = REPO / ".kafka" / f"e2e-cluster-{port}"
-        self.bootstrap = ",".join(f"127.0.0.1:{port + i}" for i in range(self.NODES))
-        self.procs = {}
-        self.libs = Path(os.environ.get("CRP_CACHE", REPO / ".cache")) / \
-            f"kafka-{os.environ.get('KAFKA_VERSION', '4.1.2')}" / "libs"
-
-    def _dir(self, node):
-        return self.data / f"node{node}"
-
-    def _java(self, node, *args, level="WARN"):
-        tmp = self._dir(node) / "tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        return ["java", f"-Djava.io.tmpdir={tmp}", f"-DZstdTempFolder={tmp}", f"-Dorg.xerial.snappy.tempdir={tmp}",
-                f"-Dlog4j2.configurationFile={REPO / 'scripts' / 'kafka' / 'log4j2.properties'}",
-                f"-Dkafka.log.level={level}", "-cp", f"{self.libs}/*", *args]
-
-    def _properties(self, node):
-        voters = ",".join(f"{i}@127.0.0.1:{self.port + 10 + i - 1}" for i in range(1, self.NODES + 1))
-        p, c = self.port + node - 1, self.port + 10 + node - 1
-        return "\n".join([
-            "process.roles=broker,controller", f"node.id={node}", f"controller.quorum.voters={voters}",
-            "controller.listener.names=CONTROLLER",
-            f"listeners=PLAINTEXT://127.0.0.1:{p},CONTROLLER://127.0.0.1:{c}",
-            f"advertised.listeners=PLAINTEXT://127.0.0.1:{p}", "inter.broker.listener.name=PLAINTEXT",
-            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
-            f"log.dirs={self._dir(node) / 'kraft-logs'}",
-            "auto.create.topics.enable=false", "num.partitions=3",
-            "default.replication.factor=3", "min.insync.replicas=2",
-            "offsets.topic.replication.factor=3", "offsets.topic.num.partitions=5",
-            "transaction.state.log.replication.factor=3", "transaction.state.log.num.partitions=5",
-            "transaction.state.log.min.isr=2",
-            "share.coordinator.state.topic.replication.factor=3", "share.coordinator.state.topic.min.isr=2",
-            "group.initial.rebalance.delay.ms=0", "group.min.session.timeout.ms=1000",
-            "transaction.max.timeout.ms=900000", "transaction.abort.timed.out.transaction.cleanup.interval.ms=10000",
-            # A SIGKILLed broker is fenced (and loses its leaderships) after 3 s, not 9.
-            "broker.session.timeout.ms=3000", "broker.heartbeat.interval.ms=500",
-            "replica.lag.time.max.ms=10000",
-            "log.cleaner.dedupe.buffer.size=2097152", ""])
-
-    def start(self):
-        self.stop()
-        shutil.rmtree(self.data, ignore_errors=True)
-        # kafka-local fetches the jars once (Maven Central) and prints a cluster id.
-        env = dict(os.environ, KAFKA_DATA=str(self.data / "kl"), KAFKA_PORT=str(self.port))
-        cluster_id = subprocess.run([str(KAFKA_LOCAL), "java-class", "kafka.tools.StorageTool", "random-uuid"],
-                                    env=env, check=True, text=True, stdout=subprocess.PIPE).stdout.strip()
-        for node in range(1, self.NODES + 1):
-            d = self._dir(node)
-            (d / "kraft-logs").mkdir(parents=True, exist_ok=True)
-            (d / "server.properties").write_text(self._properties(node))
-            subprocess.run(self._java(node, "kafka.tools.StorageTool", "format", "-t", cluster_id,
-                                      "-c", str(d / "server.properties")),
-                           check=True, stdout=subprocess.DEVNULL)
-        for node in range(1, self.NODES + 1):
-            self.start_node(node, wait=False)
-        self.wait_brokers(self.NODES, 120)
-        return self
-
-    def start_node(self, node, wait=True):
-        d = self._dir(node)
-        with open(d / "server.log", "a") as log:
-            self.procs[node] = subprocess.Popen(
-                self._java(node, *self.heap, "-XX:+UseG1GC", "-Djava.awt.headless=true", "kafka.Kafka",
-                           str(d / "server.properties"), level="INFO"),
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        if wait:
-            self.wait_brokers(self.NODES, 120)
-
-    def kill(self, node):
-        """SIGKILL: no controlled shutdown, no leadership handed over."""
-        self.procs[node].send_signal(signal.SIGKILL)
-        self.procs[node].wait()
-
-    def alive(self, node):
-        return node in self.procs and self.procs[node].poll() is None
-
-    def admin(self):
-        return AdminClient({"bootstrap.servers": self.bootstrap})
-
-    def wait_brokers(self, count, timeout):
-        """Until `count` brokers are registered and unfenced (listed in metadata)."""
-        deadline = time.time() + timeout
-        while True:
-            for node, proc in self.procs.items():
-                if proc.poll() is not None and proc.returncode != -signal.SIGKILL:
-                    raise SystemExit(f"cluster node {node} exited {proc.returncode}; log {self._dir(node)}/server.log")
-            try:
-                brokers = self.admin().list_topics(timeout=5).brokers
-                if len(brokers) == count:
-                    return
-            except Exception:
-                pass
-            if time.time() >= deadline:
-                raise SystemExit(f"cluster: {count} brokers not up within {timeout} s")
-            time.sleep(0.5)
-
-    def describe(self, topics):
-        """{(topic, partition): (leader, sorted isr)} from the cluster's metadata."""
-        meta = self.admin().list_topics(timeout=10)
-        return {(t, p): (m.leader, sorted(m.isrs)) for t in topics for p, m in meta.topics[t].partitions.items()}
-
-    def stop(self, keep=False):
-        for node, proc in list(self.procs.items()):
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for node, proc in list(self.procs.items()):
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        self.procs = {}
-        if not keep:
-            shutil.rmtree(self.data, ignore_errors=True)
-
-    def create_topics(self, partitions=3):
-        """The service's topics (as Broker.create_topics), replication 3, min.insync.replicas 2."""
-        isr = {"min.insync.replicas": "2"}
-        specs = [NewTopic(INPUT, partitions, 3, config={"max.message.bytes": str(BIG), **isr}),
-                 NewTopic(CHANGELOG, partitions, 3, config={"cleanup.policy": "compact", **isr})]
-        specs += [NewTopic(t, partitions, 3, config={**({"max.message.bytes": str(BIG)} if t == "crp.dlq" else {}),
-                                                    **isr}) for t in OUTPUTS]
-        admin = self.admin()  # kept alive until the futures resolve
-        for topic, future in admin.create_topics(specs, operation_timeout=30).items():
-            future.result(60)
+def day_after(records, partitions):
+    """(clock records a day after the last event, replay's `until` a second
+    before them): both sides fire every timer due by then (see clock_records).
+    Events dated outside the service years (a year typo, dead-lettered) are not
+    the last event: the live clock records would be dead-lettered as well."""
+    last = max(t for t in map(occurred_at, records) if SERVICE_YEARS[0] <= t < SERVICE_YEARS[1])
+    return clock_records(partitions, iso(last + 86400)), iso(last + 86400 - 1)

@@ -14,10 +14,8 @@ record exits 0 and prints its dead letter.
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
 
 import e2e_harness as h
 
@@ -54,14 +52,9 @@ def hostile_records(now):
 
 
 def main():
-    args = h.arguments(__doc__, 20192).parse_args()
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-hostile-"))
-    broker = h.Broker(args.port).start()
-    adapter = None
-    check = h.Checks(NAME)
-    failures = check.failures
-
-    try:
+    args = h.arguments(__doc__).parse_args()
+    with h.E2E(NAME, args, 0) as t:
+        work, broker, check = t.work, t.broker, t.check
         # replay first: no broker involved, the same parse, and its printer
         # parses a dead letter again to print it.
         lines = work / "deep.jsonl"
@@ -78,7 +71,7 @@ def main():
               f"{len(printed)} dead letters naming the depth limit")
 
         broker.create_topics(3)
-        adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="hostile").start()
+        adapter = t.adapter(config, "adapter.log", instance="hostile")
         pid = adapter.proc.pid
         now = int(time.time())
         old = {"topic": h.INPUT, "key": "HOSTILE-OLD", "partition": 0, "headers": {},
@@ -149,15 +142,7 @@ def main():
         text = adapter.log_path.read_text()
         check("xxxxxxxx" not in text and "r19999@" not in text and "[[[[" not in text, "no record value in the log")
         check(not h.log_errors(adapter), "no error log lines")
-        if failures:
-            h.say(NAME, f"FAIL: {len(failures)} checks failed; work dir {work}")
-            return 1
-        print(f"{NAME}: 1 passed, 0 failed")
-        return 0
-    finally:
-        if adapter and adapter.alive():
-            adapter.kill()
-        broker.stop(keep=args.keep)
+    return t.status
 
 
 if __name__ == "__main__":

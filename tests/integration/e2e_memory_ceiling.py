@@ -20,7 +20,6 @@ challenge costs in memory.
 """
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -107,22 +106,16 @@ def fill_changelog(bootstrap, template, count):
 
 
 def main():
-    args = h.arguments(__doc__, 19300).parse_args()
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-memory-"))
-    broker = h.Broker(args.port).start()
-    adapter = None
-    check = h.Checks(NAME)
+    args = h.arguments(__doc__).parse_args()
     started = time.time()
+    with h.E2E(NAME, args, PARTITIONS) as t:
+        broker, check = t.broker, t.check
 
-    def config(tag, runtime_extra):
-        return h.write_config(work / f"{tag}.json", broker.bootstrap,
-                              {"commit_interval_ms": 100, "create_topics": True, **runtime_extra})
-
-    try:
-        broker.create_topics(PARTITIONS)
+        def config(tag, runtime_extra):
+            return t.config({"commit_interval_ms": 100, "create_topics": True, **runtime_extra}, f"{tag}.json")
 
         # 1. The states to copy, and an instance's resident memory with almost none.
-        adapter = h.Adapter(args.adapter, config("seed", {}), work / "adapter-seed.log", instance="mem").start()
+        adapter = t.adapter(config("seed", {}), "adapter-seed.log", instance="mem")
         admin = Admin(h.admin_port(adapter, name=NAME))
         wait_ready(admin, adapter)
         h.produce(broker.bootstrap, [raised(TEMPLATE, BIG), raised("MEMSMALL-0000001", SMALL)])
@@ -143,7 +136,7 @@ def main():
         before = committed(broker.bootstrap)
 
         # 3. Control: no limit, everything restored.
-        adapter = h.Adapter(args.adapter, config("control", {}), work / "adapter-control.log", instance="mem").start()
+        adapter = t.adapter(config("control", {}), "adapter-control.log", instance="mem")
         admin = Admin(h.admin_port(adapter, name=NAME))
         wait_ready(admin, adapter)
         restored = sum(int(l.get("challenges", 0)) for l in adapter.log_lines() if l.get("message") == "state restored")
@@ -154,8 +147,7 @@ def main():
 
         # 4. With a limit half way between an instance with almost no state and one with all.
         limit_mib = int((base_mib + full_mib) / 2)
-        adapter = h.Adapter(args.adapter, config("limited", {"memory_limit_mib": limit_mib}),
-                            work / "adapter-limited.log", instance="mem").start()
+        adapter = t.adapter(config("limited", {"memory_limit_mib": limit_mib}), "adapter-limited.log", instance="mem")
         admin = Admin(h.admin_port(adapter, name=NAME))
 
         def refusal_line():
@@ -189,7 +181,9 @@ def main():
         check(not escalated(broker.bootstrap, "MEM-P0-LATE"), "partition 0's event produced no output")
         after = committed(broker.bootstrap)
         check(after.get(BIG) == before.get(BIG), f"partition 0's committed offset did not move ({before} -> {after})")
-        m = metrics(admin)
+        # Counters awaited (until each has counted what it must), not read once.
+        m = h.eventually(lambda: metrics(admin), lambda m: metric(m, "crp_records_in_total") >= 1
+                         and metric(m, "crp_partition_refusals_total") >= 1, 30, adapter, name=NAME)
         check(metric(m, "crp_partitions_refused") == 1, f"crp_partitions_refused 1 ({metric(m, 'crp_partitions_refused')})")
         check(metric(m, "crp_partition_refusals_total", partition=str(BIG)) == 1
               and metric(m, "crp_partition_refusals_total") == 1, "crp_partition_refusals_total{partition=\"0\"} 1")
@@ -203,7 +197,7 @@ def main():
         check(not errors, f"no other error lines ({errors[:2]})")
 
         # 5. No limit again: partition 0 comes back, with the event it was sent meanwhile.
-        adapter = h.Adapter(args.adapter, config("after", {}), work / "adapter-after.log", instance="mem").start()
+        adapter = t.adapter(config("after", {}), "adapter-after.log", instance="mem")
         admin = Admin(h.admin_port(adapter, name=NAME))
         wait_ready(admin, adapter)
         wait_for("partition 0's event processed once the partition is restored",
@@ -216,19 +210,7 @@ def main():
         h.say(NAME, f"base {base_mib:.0f} MiB, limit {limit_mib} MiB, refused at {line.get('rss_mib')} MiB, "
                     f"{line.get('rss_mib_after_release')} MiB after release, all restored {full_mib:.0f} MiB; "
                     f"{time.time() - started:.0f} s")
-        if check.failures:
-            h.say(NAME, f"FAIL: {len(check.failures)} checks failed; work dir {work}")
-            return 1
-        print(f"{NAME}: 1 passed, 0 failed")
-        return 0
-    except BaseException:
-        if adapter:
-            h.say(NAME, f"adapter alive={adapter.alive()} returncode={adapter.proc.poll()}; work dir {work}")
-        raise
-    finally:
-        if adapter and adapter.alive():
-            adapter.kill()
-        broker.stop(keep=args.keep)
+    return t.status
 
 
 if __name__ == "__main__":

@@ -7,10 +7,13 @@ form) make the engine write email records; the adapter's Notify sender POSTs
 each to /v2/notifications/email. The receiver (a certificate from the test's
 CA, which the adapter is given) checks every request's JWT with the
 independent PyJWT (HS256, iss = the service id, iat within 30 s) and answers
-in Notify's documented shapes: 201 with an id; 429 RateLimitError for the
-first burst of requests; 400 BadRequestError for an unknown template.
-Checked: every email arrives with a valid JWT, the 429 burst is absorbed
-with no loss and no duplicate (by reference), the 400 is dead-lettered with
+in Notify's documented shapes: 201 with an id; 429 RateLimitError for every
+request in the clock minute of the first one (the key is over its per-minute
+limit until that minute ends); 400 BadRequestError for an unknown template.
+Checked: every email arrives with a valid JWT, the 429s are absorbed with no
+loss and no duplicate (by reference) by holding the channel until the minute
+ends (a 429'd email is accepted in a later minute and nothing else is sent in
+the meantime), the 400 is dead-lettered with
 Notify's message, every delivery's notification.sent carries Notify's id,
 and a permanent-failure callback on the admin server yields
 notification.failed (no address) and the fallback email, which is sent too.
@@ -18,7 +21,6 @@ notification.failed (no address) and the fallback email, which is sent too.
 import json
 import ssl
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
@@ -32,16 +34,14 @@ from pathlib import Path
 import jwt  # PyJWT: the receiver's verifier is not the project's code
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from e2e_harness import (INPUT, Adapter, Broker, Checks, admin_port, arguments, eventually,  # noqa: E402
-                         log_errors, produce, read_committed, run_replay, say)
-from e2e_harness import write_config  # noqa: E402
+from e2e_harness import (E2E, INPUT, admin_port, arguments, eventually, free_ports, log_errors,  # noqa: E402
+                         produce, read_committed, run_replay, say, write_config)
 from webhook_receiver import Certificates  # noqa: E402
 
 NAME = "e2e_notify"
 EMAIL = "crp.notifications.email"
 OPERATIONS = "crp.operations"
 CHALLENGES = [f"E2E-N-{i}" for i in range(3)]
-BURST = 4  # the first emails' first attempts answered 429 (fewer than the breaker's 5 failures)
 BAD_TEMPLATE = "00000000-0000-0000-0000-000000000000"
 TEAM = "crp-team@authority.example"
 
@@ -59,8 +59,7 @@ class NotifyReceiver:
         self.context.load_cert_chain(cert, key)
         self.lock = threading.Lock()
         self.requests = []  # dicts: reference, status, id, jwt_problem, connection
-        self.burst_left = BURST  # the first valid requests are answered 429
-        self.seen = set()
+        self.over_limit_minute = None  # the clock minute of the first valid request: all answered 429
         self.server = None
 
     def verify(self, authorization):
@@ -83,11 +82,11 @@ class NotifyReceiver:
             return notify_error(403, "AuthError", "Invalid token: signature, api token not found")
         if body.get("template_id") == BAD_TEMPLATE:
             return notify_error(400, "BadRequestError", "Template not found")
-        with self.lock:  # a reference's first attempt only: its retry is accepted
-            burst = self.burst_left > 0 and body.get("reference") not in self.seen
-            self.burst_left -= burst
-            self.seen.add(body.get("reference"))
-        if burst:
+        minute = int(time.time() // 60)
+        with self.lock:  # Notify's limit is per key per minute: it lifts when the minute ends
+            if self.over_limit_minute is None:
+                self.over_limit_minute = minute
+        if minute == self.over_limit_minute:
             return notify_error(429, "RateLimitError",
                                 "Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds")
         return 201, {"id": str(uuid.uuid4()), "reference": body.get("reference"),
@@ -111,9 +110,10 @@ class NotifyReceiver:
                     status, answer = 404, {"status_code": 404, "errors": [{"error": "NotFound"}]}
                 else:
                     body = json.loads(raw)
+                    at = time.time()
                     status, answer = receiver.answer(body, problem)
                     with receiver.lock:
-                        receiver.requests.append({"reference": body.get("reference"), "status": status,
+                        receiver.requests.append({"reference": body.get("reference"), "status": status, "at": at,
                                                   "id": answer.get("id"), "jwt_problem": problem,
                                                   "connection": id(self.connection), "body": body})
                 text = json.dumps(answer).encode()
@@ -174,28 +174,26 @@ def post(url, body, token=None):
 
 
 def main():
-    args = arguments(__doc__, 18700).parse_args()
-    port = args.port
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-notify-"))
-    broker = Broker(port)
-    check = Checks(NAME)
-    receiver, adapter = None, None
-    try:
+    args = arguments(__doc__).parse_args()
+    with E2E(NAME, args, start=False) as t:
+        work, broker, check = t.work, t.broker, t.check
+        rx_port = free_ports()
         certs = Certificates(work / "certs")
         service_id, secret = str(uuid.uuid4()), str(uuid.uuid4())
         (work / "notify-key").write_text(f"crp-e2e-{service_id}-{secret}\n")
         callback_token = uuid.uuid4().hex
         (work / "callback-token").write_text(callback_token + "\n")
-        receiver = NotifyReceiver(port + 5, *certs.good, service_id, secret).start()
+        receiver = NotifyReceiver(rx_port, *certs.good, service_id, secret).start()
+        t.cleanups.append(receiver.stop)
 
         broker.start()
         broker.create_topics(3)
-        notify = {"api_key": {"file": str(work / "notify-key")}, "base_url": f"https://localhost:{port + 5}",
+        notify = {"api_key": {"file": str(work / "notify-key")}, "base_url": f"https://localhost:{rx_port}",
                   "ca_file": certs.ca, "callback_token": {"file": str(work / "callback-token")},
                   "fallback_email": TEAM}
         config = write_config(work / "config.json", broker.bootstrap,
                               {"create_topics": True, "commit_interval_ms": 100}, notify=notify)
-        adapter = Adapter(args.adapter, config, work / "adapter.log").start()
+        adapter = t.adapter(config)
         admin = f"http://127.0.0.1:{admin_port(adapter, name=NAME)}"
 
         now = datetime.now(timezone.utc)
@@ -213,16 +211,25 @@ def main():
         def accepted():
             return Counter(r["reference"] for r in receiver.received() if r["status"] == 201)
 
-        got = eventually(accepted, lambda a: expected <= set(a), 90, adapter, name=NAME)
+        got = eventually(accepted, lambda a: expected <= set(a), 150, adapter, name=NAME)
         check(expected <= set(got), f"every email record reached Notify ({len(expected & set(got))} of "
                                     f"{len(expected)})")
         reqs = receiver.received()
         problems = [r["jwt_problem"] for r in reqs if r["jwt_problem"]]
         check(not problems and reqs, f"all {len(reqs)} requests carried a JWT PyJWT accepts (iss = service id, "
                                      f"iat within 30 s): problems {problems[:3]}")
-        burst = [r["reference"] for r in reqs if r["status"] == 429]
-        check(len(burst) == BURST and set(burst) <= set(got),
+        burst = [r for r in reqs if r["status"] == 429]
+        check(burst and {r["reference"] for r in burst} <= set(got),
               f"the {len(burst)} requests answered 429 RateLimitError were retried and accepted")
+        minute_ends = (receiver.over_limit_minute + 1) * 60
+        late = [r["reference"] for r in burst
+                if not any(a["reference"] == r["reference"] and a["status"] == 201 and a["at"] >= minute_ends
+                           for a in reqs)]
+        check(not late, f"each 429'd email was accepted after the over-limit minute ended ({late})")
+        first_429 = min(r["at"] for r in burst) if burst else 0
+        during = [r["reference"] for r in reqs if first_429 + 1 < r["at"] < minute_ends]
+        check(not during, f"the channel held: nothing sent from 1 s after the first 429 to the minute's end "
+                          f"({during})")
         dups = {ref: n for ref, n in got.items() if n > 1}
         check(not dups, f"no email was accepted twice (by reference): {dups}")
         connections = len({r["connection"] for r in reqs})
@@ -282,17 +289,8 @@ def main():
         errors = [l for l in log_errors(adapter) if l.get("message") != "notification delivery dead-lettered"]
         check(not errors, f"no unexpected error logged ({errors[:2]})")
         check(adapter.stop() == 0, "the adapter stopped cleanly on SIGTERM")
-    finally:
-        if adapter and adapter.alive():
-            adapter.kill()
-        if receiver:
-            receiver.stop()
-        broker.stop(keep=args.keep)
-    if check.failures:
-        say(NAME, f"FAILED: {len(check.failures)} checks; work dir {work}")
-        sys.exit(1)
-    say(NAME, "passed")
+    return t.status
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

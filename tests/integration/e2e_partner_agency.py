@@ -18,16 +18,14 @@ with `crp-adapter run`:
   * the intake counts an agency text no alias matches (crp_agency_unmapped_total).
 """
 import json
-import shutil
 import sys
-import tempfile
 import urllib.request
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from e2e_harness import (INPUT, Adapter, Broker, Checks, admin_port, arguments, eventually,  # noqa: E402
-                         log_errors, produce, read_committed, say, write_config)
+from e2e_harness import (E2E, INPUT, admin_port, arguments, eventually, free_ports, log_errors,  # noqa: E402
+                         produce, read_committed, say, write_config)
 from webhook_receiver import (Certificates, Receiver, new_secret, signature_problems, wait_for,  # noqa: E402
                               write_partner)
 
@@ -49,18 +47,16 @@ def metric(port, name):
 
 
 def main():
-    args = arguments(__doc__, 20300).parse_args()
-    port = args.port
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-partner-agency-"))
-    broker = Broker(port)
-    check = Checks(NAME)
-    rx, adapter = None, None
-    try:
+    args = arguments(__doc__).parse_args()
+    with E2E(NAME, args, start=False) as t:
+        work, broker, check = t.work, t.broker, t.check
+        rx_port = free_ports()
         certs = Certificates(work / "certs")
-        rx = Receiver(port + 5, *certs.good).start()
+        rx = Receiver(rx_port, *certs.good).start()
+        t.cleanups.append(rx.stop)
         partners = work / "partners"
         secret = new_secret()
-        write_partner(partners, "police", f"https://localhost:{port + 5}/police", certs.ca, secret,
+        write_partner(partners, "police", f"https://localhost:{rx_port}/police", certs.ca, secret,
                       subscription={"agencies": ["police"]},
                       allowed=["type", "challenge_id", "protocol", "agency", "stage", "stage_label",
                                "occurred_at", "due_at"])
@@ -70,7 +66,7 @@ def main():
         config = write_config(work / "config.json", broker.bootstrap,
                               {"create_topics": True, "commit_interval_ms": 100},
                               webhooks={"partners": str(partners)})
-        adapter = Adapter(args.adapter, config, work / "adapter.log").start()
+        adapter = t.adapter(config)
         admin = admin_port(adapter, name=NAME)
 
         now = datetime.now(timezone.utc)
@@ -151,18 +147,8 @@ def main():
         check(not [e for e in log_errors(adapter)], "no error in the adapter log")
         log = (work / "adapter.log").read_text()
         check(OFFICER not in log and "Zoltan" not in log, "the officer's name is not in the adapter log")
-    finally:
-        if rx is not None:
-            rx.stop()
-        if adapter is not None and adapter.alive():
-            adapter.kill()
-        broker.stop(keep=args.keep)
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-    if check.failures:
-        raise SystemExit(f"{NAME}: FAILED: {check.failures}")
-    say(NAME, "PASSED")
+    return t.status
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -11,8 +11,6 @@ partition at a time after every deadline compared (see clock_records).
 """
 import json
 import sys
-import tempfile
-from pathlib import Path
 
 import e2e_harness as h
 
@@ -35,7 +33,7 @@ def scenario_records():
 
 
 def main():
-    args = h.arguments(__doc__, 19492).parse_args()
+    args = h.arguments(__doc__).parse_args()
     records, files = scenario_records()
     # A scenario's deliberate year typo (2207) is dead-lettered by both sides;
     # it must not set the clock every other timer is compared up to.
@@ -47,33 +45,16 @@ def main():
     inputs = records + h.clock_records(PARTITIONS, final)
     h.say(NAME, f"{len(records)} scenario records from {files} files, {len(keys)} challenges, clock to {final}")
 
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-"))
-    broker = h.Broker(args.port).start()
-    adapter = None
-    try:
-        broker.create_topics(PARTITIONS)
-        config = h.write_config(work / "service.json", broker.bootstrap,
-                                {"clock": "event", "commit_interval_ms": 100})
-        adapter = h.Adapter(args.adapter, config, work / "adapter.log").start()
-        h.produce(broker.bootstrap, inputs)
-        h.wait_consumed(broker.bootstrap, adapter, 120, NAME)
-        live = [h.normalise_live(r) for r in h.read_committed(broker.bootstrap, h.OUTPUTS)]
-        replayed = [h.normalise_replay(l) for l in h.run_replay(args.adapter, config, inputs, until, work)]
-        result = h.compare(live, replayed, keys)
-        rc = adapter.stop()
+    with h.E2E(NAME, args, PARTITIONS) as t:
+        config = t.config({"clock": "event", "commit_interval_ms": 100})
+        adapter = t.adapter(config)
+        h.produce(t.bootstrap, inputs)
+        h.wait_consumed(t.bootstrap, adapter, 120, NAME)
+        t.exactly_once(config, inputs, until, keys)
+        t.check(adapter.stop() == 0, "clean stop")
         errors = h.log_errors(adapter)
-        h.say(NAME, f"{h.counts(result)}; adapter exit {rc}, {len(errors)} error log lines")
-        ok = h.exactly_once(result) and rc == 0 and not errors
-        if not ok:
-            h.say(NAME, f"FAIL: {json.dumps(h.first_difference(live, replayed, keys))[:3000]}")
-            h.say(NAME, f"misordered: {result['misordered'][:5]}; errors: {errors[:3]}; work dir {work}")
-            return 1
-        print(f"{NAME}: 1 passed, 0 failed")
-        return 0
-    finally:
-        if adapter and adapter.alive():
-            adapter.kill()
-        broker.stop(keep=args.keep)
+        t.check(not errors, f"no error log lines ({errors[:3]})")
+    return t.status
 
 
 if __name__ == "__main__":

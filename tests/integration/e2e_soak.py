@@ -14,9 +14,7 @@ resident memory must be flat once warm: state is bounded by the open and
 recently closed challenges, not by everything ever seen.
 """
 import random
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -124,7 +122,7 @@ def rss_growth(samples, seconds):
 
 
 def main():
-    p = h.arguments(__doc__, 19100)
+    p = h.arguments(__doc__)
     p.add_argument("--seconds", type=int, default=60, help="length of the feed (CI: 60)")
     p.add_argument("--long", action="store_true", help="the issue's scaled soak: --seconds 600 (run by hand)")
     p.add_argument("--rate", type=int, default=2000, help="events per second")
@@ -135,25 +133,21 @@ def main():
     from e2e_crash_recovery import feed  # the steady-rate producer
 
     records = workload(args.seconds * args.rate, args.seed)
-    last = max(h.occurred_at(r) for r in records)
-    final, until = h.iso(last + 86400), h.iso(last + 86400 - 1)
+    clock, until = h.day_after(records, PARTITIONS)
     keys = {r["key"] for r in records}
     h.say(NAME, f"{len(records)} events, {len(keys)} challenges, {args.rate}/s for {args.seconds} s")
 
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-soak-"))
-    broker = h.Broker(args.port)
-    partner = FlappingPartner(work, args.port + 5)
-    adapter, passed = None, False
-    try:
+    with h.E2E(NAME, args, start=False) as t:
+        work, broker, check = t.work, t.broker, t.check
+        partner = FlappingPartner(work, h.free_ports())
+        t.cleanups.append(partner.stop)
         partner.start()
         broker.start()
         broker.create_topics(PARTITIONS)
-        config = h.write_config(work / "service.json", broker.bootstrap,
-                                {"clock": "event", "commit_interval_ms": 100, "max_batch": 1000,
-                                 "closed_retention_days": 30, "create_topics": True},
-                                webhooks={"partners": str(partner.write_config(work / "partners"))})
-        adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="soak-1",
-                            env=partner.env()).start()
+        config = t.config({"clock": "event", "commit_interval_ms": 100, "max_batch": 1000,
+                           "closed_retention_days": 30, "create_topics": True},
+                          webhooks={"partners": str(partner.write_config(work / "partners"))})
+        adapter = t.adapter(config, instance="soak-1", env=partner.env())
         feeder = threading.Thread(target=feed, args=(broker.bootstrap, records, args.seconds), daemon=True)
         started = time.time()
         feeder.start()
@@ -166,7 +160,7 @@ def main():
             partner.verify_new()
             feeder.join(2.0)
         partner.stop_flapping()  # healthy from now on: the dispatcher drains
-        h.produce(broker.bootstrap, h.clock_records(PARTITIONS, final))
+        h.produce(broker.bootstrap, clock)
         h.wait_consumed(broker.bootstrap, adapter, 600, NAME)
         lag = time.time() - started - args.seconds
         samples.append((time.time() - started, rss_kib(adapter.proc.pid)))
@@ -191,7 +185,7 @@ def main():
         changelog = soak_compare.stream_committed(broker.bootstrap, [h.CHANGELOG])
         tombstones = sum(1 for r in changelog if not r["value"])
         replay_out = soak_compare.run_replay_to_file(
-            args.adapter, config, records + h.clock_records(PARTITIONS, final), until, work)
+            args.adapter, config, records + clock, until, work)
         replayed_bodies = {}
 
         timer_outputs = Counter()  # committed escalations that only a timer makes
@@ -226,7 +220,6 @@ def main():
                     f"(x{growth:.2f}); samples {[round(k / 1024) for _, k in samples[::step]]}")
         h.say(NAME, f"{h.counts(result)}; {tombstones} changelog tombstones; caught up {lag:.1f} s after the "
                     f"feed ended; webhooks drained {drain:.1f} s later; exit {rc}; {len(errors)} error log lines")
-        check = h.Checks(NAME)
         check(h.exactly_once(result), "exactly once: " + h.counts(result))
         check(tombstones > len(keys) // 4, f"closed challenges forgotten ({tombstones} tombstones)")
         check(sum(timer_outputs.values()) > len(keys) // 10,
@@ -242,19 +235,9 @@ def main():
                               f"explained in rss_growth)")
         check(lag < 60, f"kept up with {args.rate} events/s (caught up {lag:.1f} s after the feed ended)")
         check(rc == 0 and not errors, f"clean stop, no error log lines ({errors[:2]})")
-        if check.failures:
-            h.say(NAME, f"FAIL: {h.json.dumps(difference)[:2000]}; work dir {work}")
-            return 1
-        passed = True
-        print(f"{NAME}: 1 passed, 0 failed")
-        return 0
-    finally:
-        partner.stop()
-        if adapter and adapter.alive():
-            adapter.kill()
-        broker.stop(keep=args.keep)
-        if passed and not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
+        if t.failures:
+            t.say(f"first differences: {h.json.dumps(difference)[:2000]}")
+    return t.status
 
 
 if __name__ == "__main__":

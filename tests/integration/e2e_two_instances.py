@@ -10,10 +10,8 @@ Finally a read_committed consumer must see exactly what `replay` prints.
 """
 import random
 import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import e2e_crash_recovery as crash
 import e2e_harness as h
@@ -24,12 +22,8 @@ PARTITIONS = 3
 
 
 def wait_log(adapter, message, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if any(l.get("message") == message for l in adapter.log_lines()):
-            return True
-        time.sleep(0.2)
-    return False
+    return h.eventually(lambda: any(l.get("message") == message for l in adapter.log_lines()), bool, timeout,
+                        name=NAME)
 
 
 def holding(adapter):
@@ -39,71 +33,71 @@ def holding(adapter):
 
 
 def main():
-    p = h.arguments(__doc__, 19792)
+    p = h.arguments(__doc__)
     p.add_argument("--events", type=int, default=20000)
     p.add_argument("--kills", type=int, default=4)
     p.add_argument("--seed", type=int, default=345)
     args = p.parse_args()
     rng = random.Random(args.seed)
     records = crash.workload(args.events, args.seed)
-    last = max(h.occurred_at(r) for r in records)
-    final, until = h.iso(last + 86400), h.iso(last + 86400 - 1)
-    clock = h.clock_records(PARTITIONS, final)
+    clock, until = h.day_after(records, PARTITIONS)
     keys = {r["key"] for r in records}
     h.say(NAME, f"{len(records)} events, {len(keys)} challenges")
 
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-two-"))
-    broker = h.Broker(args.port).start()
-    adapters = []
-    check = h.Checks(NAME)
-    failures = check.failures
-
-    try:
-        broker.create_topics(PARTITIONS)
-        config = h.write_config(work / "service.json", broker.bootstrap, {"clock": "event", "commit_interval_ms": 100})
-        one = h.Adapter(args.adapter, config, work / "one.log", instance="one").start()
-        two = h.Adapter(args.adapter, config, work / "two.log", instance="two").start()
-        adapters += [one, two]
+    with h.E2E(NAME, args, PARTITIONS) as t:
+        bootstrap, check = t.bootstrap, t.check
+        # Batches by interval, not adaptively (docs/decisions/0052): a transaction is then open
+        # most of the time, so the kill of step 2 lands in one. With adaptive commit sparse input
+        # commits at once, and the /metrics scrape (served by the loop between its steps) saw an
+        # open transaction only now and then: twice in CI and here, none within 15 s.
+        config = t.config({"clock": "event", "commit": "interval", "commit_interval_ms": 300})
+        one = t.adapter(config, "one.log", instance="one")
+        two = t.adapter(config, "two.log", instance="two")
         check(wait_log(one, "partitions assigned") and wait_log(two, "partitions assigned"), "both joined the group")
 
         # 1. Shared work, random kills of either, each restarted at once.
         half = len(records) // 2
-        feeder = threading.Thread(target=crash.feed, args=(broker.bootstrap, records[:half], args.kills * 5))
+        feeder = threading.Thread(target=crash.feed, args=(bootstrap, records[:half], args.kills * 5))
         feeder.start()
+        landed = 0
         for _ in range(args.kills):
             time.sleep(rng.uniform(1.0, 8.0))
             victim = rng.choice([one, two])
-            victim.kill()
+            landed += victim.kill()
             victim.start()
         feeder.join()
-        h.wait_consumed(broker.bootstrap, None, 300, NAME)
+        h.wait_consumed(bootstrap, None, 300, NAME)
         shared = [a for a in (one, two) if any(l.get("message") == "state restored" for l in a.log_lines())]
         check(len(shared) == 2, "both instances owned partitions")
+        check(landed == args.kills and one.starts + two.starts == 2 + args.kills,
+              f"{landed} of {args.kills} SIGKILLs ended a running instance, each followed by a start")
 
         # 2. `one` dies for good while busy, its transaction open: `two` takes
         # over its partitions once the broker has aborted that transaction.
-        feeder = threading.Thread(target=crash.feed, args=(broker.bootstrap, records[half:], 10))
+        # The feed outlasts the wait below: a transaction can only be open while input arrives
+        # (fed over 10 s, it had ended before the scrape saw one on a slow CI machine).
+        feeder = threading.Thread(target=crash.feed, args=(bootstrap, records[half:], 20))
         feeder.start()
         time.sleep(rng.uniform(1.0, 3.0))
         # Killed holding partitions with a transaction open, as scraped just before.
-        owned, open_txn = h.eventually(lambda: holding(one), lambda held: held[0] > 0 and held[1] == 1, 30,
+        owned, open_txn = h.eventually(lambda: holding(one), lambda held: held[0] > 0 and held[1] == 1, 15,
                                        one, every=0.05, name=NAME)
         scraped = time.monotonic()
-        one.kill()
-        check(owned > 0 and open_txn == 1,
-              f"the killed instance owned {owned:.0f} partition(s) and had a transaction open "
-              f"{(time.monotonic() - scraped) * 1000:.0f} ms before the SIGKILL")
+        killed = one.kill()
+        check(killed and owned > 0 and open_txn == 1,
+              f"the killed instance owned {owned:.0f} partition(s) and had a transaction open ({open_txn:.0f}) "
+              f"{(time.monotonic() - scraped) * 1000:.0f} ms before the SIGKILL, which ended it "
+              f"(exit {one.proc.returncode})")
         feeder.join()
-        h.wait_consumed(broker.bootstrap, two, 300, NAME)
+        h.wait_consumed(bootstrap, two, 300, NAME)
         check(two.alive(), "the survivor processed the rest alone")
         took = h.eventually(lambda: holding(two)[0], lambda n: n == PARTITIONS, 30, two, name=NAME)
         check(took == PARTITIONS, f"the survivor owns all {PARTITIONS} partitions ({took:.0f})")
 
         # 3. A newcomer under the survivor's name fences it.
-        three = h.Adapter(args.adapter, config, work / "three.log", instance="two").start()
-        adapters.append(three)
+        three = t.adapter(config, "three.log", instance="two")
         check(wait_log(three, "running"), "the newcomer initialised its transactions")
-        h.produce(broker.bootstrap, clock)  # fires every pending timer, wherever it now lives
+        h.produce(bootstrap, clock)  # fires every pending timer, wherever it now lives
         try:
             rc_two = two.proc.wait(60)
         except Exception:
@@ -111,27 +105,14 @@ def main():
         fenced = [l for l in two.log_lines() if l.get("message", "").startswith("producer fenced: another instance "
                                                                                 "took over transactional.id")]
         check(rc_two == 4 and len(fenced) == 1, f"fenced instance exited {rc_two} and said so")
-        h.wait_consumed(broker.bootstrap, three, 300, NAME)
+        h.wait_consumed(bootstrap, three, 300, NAME)
 
-        live = [h.normalise_live(r) for r in h.read_committed(broker.bootstrap, h.OUTPUTS)]
-        replayed = [h.normalise_replay(l) for l in h.run_replay(args.adapter, config, records + clock, until, work)]
-        result = h.compare(live, replayed, keys)
-        check(h.exactly_once(result), h.counts(result))
-        if result["lost"] or result["duplicated"]:
-            h.say(NAME, h.json.dumps(h.first_difference(live, replayed, keys))[:3000])
+        result = t.exactly_once(config, records + clock, until, keys)
+        t.summary = f" (lost 0, duplicated 0 of {result['expected']})"
         check(three.stop() == 0, "newcomer stopped cleanly on SIGTERM")
         errors = [e for a in (one, three) for e in h.log_errors(a)]
         check(not errors, f"no error log lines from the others ({errors[:2]})")
-        if failures:
-            h.say(NAME, f"FAIL: {len(failures)} checks failed; work dir {work}")
-            return 1
-        print(f"{NAME}: 1 passed, 0 failed (lost 0, duplicated 0 of {result['expected']})")
-        return 0
-    finally:
-        for a in adapters:
-            if a.alive():
-                a.kill()
-        broker.stop(keep=args.keep)
+    return t.status
 
 
 if __name__ == "__main__":

@@ -10,9 +10,7 @@ The escalations must equal what `replay --until` prints for the same event.
 """
 import json
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import e2e_harness as h
 
@@ -45,53 +43,37 @@ def replayed(binary, config, record, until, work):
 
 
 def main():
-    args = h.arguments(__doc__, 19992).parse_args()
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-wall-"))
-    broker = h.Broker(args.port).start()
-    adapter = None
-    check = h.Checks(NAME)
-    failures = check.failures
-
-    try:
-        broker.create_topics(3)
-        config = h.write_config(work / "service.json", broker.bootstrap, {"commit_interval_ms": 100})
+    args = h.arguments(__doc__).parse_args()
+    with h.E2E(NAME, args) as t:
+        check, bootstrap = t.check, t.bootstrap
+        config = t.config({"commit_interval_ms": 100})
         now = int(time.time())
         old, new = raised("WALL-OLD", now - AHEAD), raised("WALL-NEW", now)
 
-        adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="wall").start()
-        h.produce(broker.bootstrap, [old, new])
-        want = replayed(args.adapter, config, old, h.iso(now), work)
-        got = wait_escalations(broker.bootstrap, "WALL-OLD", want, adapter)
+        adapter = t.adapter(config, instance="wall")
+        h.produce(bootstrap, [old, new])
+        want = replayed(args.adapter, config, old, h.iso(now), t.work)
+        got = wait_escalations(bootstrap, "WALL-OLD", want, adapter)
         check(got == want and len(want) > 3 and "process.overdue" in [v["type"] for v in got],
               f"overdue challenge escalated by the timer alone: {len(got)} escalations, replay {len(want)}")
-        h.wait_consumed(broker.bootstrap, adapter, 60, NAME)  # both records' outputs committed
-        fresh = escalations(broker.bootstrap, "WALL-NEW")
+        h.wait_consumed(bootstrap, adapter, 60, NAME)  # both records' outputs committed
+        fresh = escalations(bootstrap, "WALL-NEW")
         check([v["type"] for v in fresh] == ["challenge.stage_started"], "a fresh challenge waits for its deadline")
         check(adapter.stop() == 0, "clean stop")
 
-        later = h.Adapter(args.adapter, config, work / "adapter2.log", instance="wall",
-                          env={"CRP_TEST_CLOCK_OFFSET_SECONDS": str(AHEAD)}).start()
-        adapter = later
-        want = replayed(args.adapter, config, new, h.iso(now + AHEAD), work)
-        got = wait_escalations(broker.bootstrap, "WALL-NEW", want, later)
+        later = t.adapter(config, "adapter2.log", instance="wall", env={"CRP_TEST_CLOCK_OFFSET_SECONDS": str(AHEAD)})
+        want = replayed(args.adapter, config, new, h.iso(now + AHEAD), t.work)
+        got = wait_escalations(bootstrap, "WALL-NEW", want, later)
         check(got == want and len(want) > 3 and "process.overdue" in [v["type"] for v in got],
               f"restored timers already due fired at once: {len(got)} escalations, replay {len(want)}")
-        again = escalations(broker.bootstrap, "WALL-OLD")
-        check(again == replayed(args.adapter, config, old, h.iso(now), work), "nothing fired twice after restore")
+        again = escalations(bootstrap, "WALL-OLD")
+        check(again == replayed(args.adapter, config, old, h.iso(now), t.work), "nothing fired twice after restore")
         check(later.stop() == 0, "clean stop")
         stopped = [l for l in later.log_lines() if l.get("message") == "stopped"]
         check(stopped and stopped[0]["consumed"] == 0 and stopped[0]["timers_fired"] >= 1,
               f"second run consumed no input and fired timers ({stopped[:1]})")
         check(not h.log_errors(later), "no error log lines")
-        if failures:
-            h.say(NAME, f"FAIL: {len(failures)} checks failed; work dir {work}")
-            return 1
-        print(f"{NAME}: 1 passed, 0 failed")
-        return 0
-    finally:
-        if adapter and adapter.alive():
-            adapter.kill()
-        broker.stop(keep=args.keep)
+    return t.status
 
 
 if __name__ == "__main__":

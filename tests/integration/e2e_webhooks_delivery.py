@@ -18,18 +18,16 @@ One broker, one adapter, six partners, each with its own behaviour:
   badhost   a certificate for another host name.
 """
 import json
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from e2e_harness import (INPUT, Adapter, Broker, Checks, arguments, eventually, log_errors,  # noqa: E402
-                         produce, read_committed, run_replay, say, write_config)
+from e2e_harness import (E2E, INPUT, arguments, eventually, free_ports, log_errors, produce,  # noqa: E402
+                         read_committed, run_replay, say, write_config)
 from webhook_receiver import (Certificates, Receiver, new_secret, outbox_record, signature_problems,  # noqa: E402
                               wait_for, write_partner)
 
@@ -45,19 +43,19 @@ B_MEDIAN_BOUND_S = 1.0
 
 
 def main():
-    args = arguments(__doc__, 18100).parse_args()
-    port = args.port
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-webhooks-"))
-    broker = Broker(port)
-    check = Checks(NAME)
-    receivers, adapter = [], None
-    try:
+    args = arguments(__doc__).parse_args()
+    with E2E(NAME, args, start=False) as t:
+        work, broker, check = t.work, t.broker, t.check
+        rx_port = free_ports(4)
         certs = Certificates(work / "certs")
-        main_rx = Receiver(port + 5, *certs.good).start()
-        badcert_rx = Receiver(port + 6, *certs.wrong_ca).start()
-        badhost_rx = Receiver(port + 7, *certs.wrong_host).start()
-        down_rx = Receiver(port + 8, *certs.good).start()
-        receivers = [main_rx, badcert_rx, badhost_rx, down_rx]
+        main_rx = Receiver(rx_port, *certs.good).start()
+        t.cleanups.append(main_rx.stop)
+        badcert_rx = Receiver(rx_port + 1, *certs.wrong_ca).start()
+        t.cleanups.append(badcert_rx.stop)
+        badhost_rx = Receiver(rx_port + 2, *certs.wrong_host).start()
+        t.cleanups.append(badhost_rx.stop)
+        down_rx = Receiver(rx_port + 3, *certs.good).start()
+        t.cleanups.append(down_rx.stop)
 
         outage_until = [float("inf")]
         down_rx.behave("/down", lambda n, wid: ("stall", 4) if time.monotonic() < outage_until[0] else 200)
@@ -70,7 +68,7 @@ def main():
 
         partners_dir = work / "partners"
         secrets = {p: new_secret() for p in ("ok", "flaky", "reject", "gone", "down", "badcert", "badhost")}
-        url = f"https://localhost:{port + 5}"
+        url = f"https://localhost:{rx_port}"
         bradford = {"protocols": ["bradford"]}
         write_partner(partners_dir, "ok", f"{url}/ok", certs.ca, secrets["ok"], subscription=bradford)
         write_partner(partners_dir, "flaky", f"{url}/flaky", certs.ca, secrets["flaky"], timeout_ms=800,
@@ -80,12 +78,12 @@ def main():
         write_partner(partners_dir, "gone", f"{url}/gone", certs.ca, secrets["gone"],
                       subscription={"protocols": ["calderdale"]})
         # Retries every 0.5 s for ~20 s: the outage (8 s) is scaled down from hours.
-        write_partner(partners_dir, "down", f"https://localhost:{port + 8}/down", certs.ca, secrets["down"],
+        write_partner(partners_dir, "down", f"https://localhost:{rx_port + 3}/down", certs.ca, secrets["down"],
                       timeout_ms=700, schedule_ms=[500] * 40, failures_to_open=3, open_for_ms=1000,
                       subscription=bradford)
-        write_partner(partners_dir, "badcert", f"https://localhost:{port + 6}/x", certs.ca, secrets["badcert"],
+        write_partner(partners_dir, "badcert", f"https://localhost:{rx_port + 1}/x", certs.ca, secrets["badcert"],
                       schedule_ms=[100, 100], subscription={"protocols": ["iro-cp-lac"]})
-        write_partner(partners_dir, "badhost", f"https://localhost:{port + 7}/x", certs.ca, secrets["badhost"],
+        write_partner(partners_dir, "badhost", f"https://localhost:{rx_port + 2}/x", certs.ca, secrets["badhost"],
                       schedule_ms=[100, 100], subscription={"protocols": ["iro-cp-lac"]})
 
         broker.start()
@@ -93,7 +91,7 @@ def main():
         config = write_config(work / "config.json", broker.bootstrap,
                               {"create_topics": True, "commit_interval_ms": 100},
                               webhooks={"partners": str(partners_dir)})
-        adapter = Adapter(args.adapter, config, work / "adapter.log").start()
+        adapter = t.adapter(config)
 
         # 1. The engine's own partner decision, from a challenge.raised naming a child.
         now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -300,20 +298,8 @@ def main():
         check(not errors, f"no unexpected error in the adapter log ({errors[:2]})")
         text = (work / "adapter.log").read_text()
         check(CHILD not in text and "Zebedee" not in text, "the child's name never appears in the adapter log")
-    finally:
-        for rx in receivers:
-            rx.stop()
-        if adapter is not None and adapter.alive():
-            adapter.kill()
-        broker.stop(keep=args.keep)
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            say(NAME, f"kept {work}")
-    if check.failures:
-        raise SystemExit(f"{NAME}: FAILED: {check.failures}")
-    say(NAME, "PASSED")
+    return t.status
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -18,7 +18,6 @@ import csv
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -38,28 +37,22 @@ def summary(path):
 
 
 def main():
-    args = h.arguments(__doc__, 18500).parse_args()
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-report-"))
-    events = work / "events.jsonl"
-    subprocess.run([sys.executable, HERE / "generate_events.py", events, "--challenges", "40"], check=True)
-    records = h.canonical_records(events.read_text().splitlines(), "e2e")
-    records.sort(key=h.occurred_at)
-    last = max(h.occurred_at(r) for r in records)
-    final, until = h.iso(last + 86400), h.iso(last + 86400 - 1)
-    inputs = records + h.clock_records(PARTITIONS, final)
-    check = h.Checks(NAME)
-
-    broker = h.Broker(args.port).start()
-    adapter = None
-    try:
-        broker.create_topics(PARTITIONS)
+    args = h.arguments(__doc__).parse_args()
+    with h.E2E(NAME, args, PARTITIONS) as t:
+        work, broker, check = t.work, t.broker, t.check
+        events = work / "events.jsonl"
+        subprocess.run([sys.executable, HERE / "generate_events.py", events, "--challenges", "40"], check=True)
+        records = h.canonical_records(events.read_text().splitlines(), "e2e")
+        records.sort(key=h.occurred_at)
+        clock, until = h.day_after(records, PARTITIONS)
+        inputs = records + clock
         inputs_only = [{"topic": h.INPUT, "connector": "canonical"}]  # the topics this broker has
         config = h.write_config(work / "service.json", broker.bootstrap,
                                 {"clock": "event", "commit_interval_ms": 100}, inputs=inputs_only,
                                 report={"authority": "Example Authority", "suppress_below": 0})
         default = h.write_config(work / "service-default.json", broker.bootstrap,
                                  {"clock": "event", "commit_interval_ms": 100}, inputs=inputs_only)
-        adapter = h.Adapter(args.adapter, config, work / "adapter.log").start()
+        adapter = t.adapter(config)
         h.produce(broker.bootstrap, inputs)
         h.wait_consumed(broker.bootstrap, adapter, 120, NAME)
         live = h.read_committed(broker.bootstrap, ["crp.facts"])
@@ -131,16 +124,7 @@ def main():
             check("<5" in suppressed.values(), "the default suppression shows <5 somewhere")
         rc = adapter.stop()
         check(rc == 0, f"adapter exit {rc}")
-    finally:
-        if adapter and adapter.alive():
-            adapter.kill()
-        broker.stop(keep=args.keep)
-    if check.failures:
-        h.say(NAME, f"{len(check.failures)} check(s) failed; work dir {work}")
-        print(f"{NAME}: 0 passed, 1 failed")
-        return 1
-    print(f"{NAME}: 1 passed, 0 failed")
-    return 0
+    return t.status
 
 
 if __name__ == "__main__":

@@ -17,9 +17,7 @@ no error log lines. Under TSan (halt_on_error) any race ends the adapter and
 tests/sanitizers/run_checked.sh fails the test on the report.
 """
 import sys
-import tempfile
 import threading
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -48,34 +46,32 @@ def accepted_ids(rx, path):
 
 
 def main():
-    args = h.arguments(__doc__, 19250).parse_args()
-    port = args.port
-    work = Path(tempfile.mkdtemp(prefix="crp-e2e-threads-"))
-    broker = h.Broker(port)
-    check = h.Checks(NAME)
-    adapter, rx, scraping = None, None, threading.Event()
+    args = h.arguments(__doc__).parse_args()
+    scraping = threading.Event()
     scrapes, scrape_errors = [0], []
-    try:
+    with h.E2E(NAME, args, start=False) as t:
+        work, broker, check = t.work, t.broker, t.check
+        t.cleanups.append(scraping.set)
         certs = Certificates(work / "certs")
-        rx = Receiver(port + 5, *certs.good).start()
+        rx_port = h.free_ports()
+        rx = Receiver(rx_port, *certs.good).start()
+        t.cleanups.append(rx.stop)
         rx.behave("/flaky", lambda n, wid: 500 if n == 1 else 200)
         partners = work / "partners"
         bradford = {"protocols": ["bradford"]}
-        write_partner(partners, "ok", f"https://localhost:{port + 5}/ok", certs.ca, new_secret(),
+        write_partner(partners, "ok", f"https://localhost:{rx_port}/ok", certs.ca, new_secret(),
                       subscription=bradford)
-        write_partner(partners, "flaky", f"https://localhost:{port + 5}/flaky", certs.ca, new_secret(),
+        write_partner(partners, "flaky", f"https://localhost:{rx_port}/flaky", certs.ca, new_secret(),
                       schedule_ms=[100] * 5, subscription=bradford)
         token_file = work / "admin-token"
         token_file.write_text(TOKEN + "\n")
 
         broker.start()
         broker.create_topics(3)
-        config = h.write_config(work / "service.json", broker.bootstrap,
-                                {"create_topics": True, "commit_interval_ms": 100},
-                                admin={"bind": "127.0.0.1:0", "token_file": str(token_file),
-                                       "rate_limit_per_s": 100000},
-                                webhooks={"partners": str(partners)})
-        adapter = h.Adapter(args.adapter, config, work / "adapter.log", instance="threads").start()
+        config = t.config({"create_topics": True, "commit_interval_ms": 100},
+                          admin={"bind": "127.0.0.1:0", "token_file": str(token_file), "rate_limit_per_s": 100000},
+                          webhooks={"partners": str(partners)})
+        adapter = t.adapter(config, instance="threads")
         admin = Admin(h.admin_port(adapter, name=NAME))
 
         def scrape():  # the admin server's side, for as long as the deliveries go on
@@ -108,20 +104,23 @@ def main():
               f"/metrics and /v1 answered 200 throughout ({scrapes[0]} rounds, errors {scrape_errors[:3]})")
 
         # The dispatcher counts a delivery once it has read the answer, which the
-        # receiver has already recorded: the counters are awaited, not read once.
-        def counted(m):
-            return (total(m, "crp_webhook_delivered_total", partner="ok") == len(rx.received("/ok", accepted_only=True))
-                    and total(m, "crp_webhook_delivered_total", partner="flaky")
-                    == len(rx.received("/flaky", accepted_only=True))
+        # receiver has already recorded: the counters are awaited, not read once,
+        # and compared with what the receivers had accepted in the same round.
+        def read():
+            return (metrics(admin), len(rx.received("/ok", accepted_only=True)),
+                    len(rx.received("/flaky", accepted_only=True)))
+
+        def counted(got):
+            m, accepted_ok, accepted_flaky = got
+            return (total(m, "crp_webhook_delivered_total", partner="ok") == accepted_ok
+                    and total(m, "crp_webhook_delivered_total", partner="flaky") == accepted_flaky
                     and total(m, "crp_webhook_failures_total", partner="flaky") >= want
                     and total(m, "crp_records_in_total", topic=h.INPUT) == CHALLENGES)
 
-        m = h.eventually(lambda: metrics(admin), counted, 30, adapter, name=NAME)
+        m, accepted_ok, accepted_flaky = h.eventually(read, counted, 30, adapter, name=NAME)
         delivered_ok = total(m, "crp_webhook_delivered_total", partner="ok")
         delivered_flaky = total(m, "crp_webhook_delivered_total", partner="flaky")
         failed_flaky = total(m, "crp_webhook_failures_total", partner="flaky")
-        accepted_ok = len(rx.received("/ok", accepted_only=True))
-        accepted_flaky = len(rx.received("/flaky", accepted_only=True))
         check(delivered_ok == accepted_ok and delivered_flaky == accepted_flaky,
               f"delivered counters equal what the receivers accepted (ok {delivered_ok} of {accepted_ok}, "
               f"flaky {delivered_flaky} of {accepted_flaky}, within 30 s)")
@@ -130,19 +129,7 @@ def main():
 
         check(adapter.stop() == 0, "clean stop")
         check(not h.log_errors(adapter), "no error log lines")
-    finally:
-        scraping.set()
-        if adapter is not None and adapter.alive():
-            adapter.kill()
-        if check.failures:
-            h.say(NAME, f"work dir {work}")
-        if rx is not None:
-            rx.stop()
-        broker.stop(keep=args.keep)
-    if check.failures:
-        h.say(NAME, f"{len(check.failures)} check(s) failed")
-        return 1
-    return 0
+    return t.status
 
 
 if __name__ == "__main__":

@@ -5,16 +5,36 @@ A scenario is three files in tests/scenarios/<protocol>/:
   NAME.scenario.json  {"seed": the sentence it checks, "until": ISO8601 or null,
                        "expect": [partial records that must appear, in order],
                        "absent": [partial records that must not appear],
-                       "absent_text": [strings that must appear nowhere]}
+                       "absent_text": [strings that must appear nowhere],
+                       "calendar_changes": [{"at": ISO8601, "add_holidays": {division: [dates]}}]}
   NAME.in.jsonl       the input records, as they would arrive on Kafka
   NAME.out.jsonl      the exact expected output (golden; regenerate with --update
                       and review the diff)
 The `expect` list states the seed's rule directly, so a wrong golden cannot hide it.
 """
 import json
+import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+
+def calendar_change_options(spec, config, workdir):
+    """replay's --calendar-change for each change: the config's calendar plus the dates added."""
+    if not spec.get("calendar_changes"):
+        return []
+    calendar = Path(config).parent / json.loads(Path(config).read_text())["calendar"]["file"]
+    options = []
+    for n, change in enumerate(spec["calendar_changes"]):
+        data = json.loads(calendar.read_text())
+        for division, dates in change["add_holidays"].items():
+            data[division]["events"] += [
+                {"title": "One-off bank holiday", "date": d, "notes": "", "bunting": True} for d in dates]
+        changed = Path(workdir) / f"calendar-{n}.json"
+        changed.write_text(json.dumps(data))
+        options += ["--calendar-change", f"{change['at']}={changed}"]
+    return options
 
 
 def matches(actual, expected):
@@ -27,12 +47,16 @@ def matches(actual, expected):
 def main():
     binary, config, scenario = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     update = "--update" in sys.argv
+    if update and os.environ.get("CRP_UNDER_CTEST"):  # writing then comparing would always pass
+        sys.exit("--update refused under ctest (CRP_UNDER_CTEST): run run_scenario.py by hand to update")
     spec = json.loads(scenario.read_text())
     base = str(scenario).removesuffix(".scenario.json")
     cmd = [binary, "replay", "--config", config, "--input", base + ".in.jsonl"]
     if spec.get("until"):
         cmd += ["--until", spec["until"]]
-    runs = [subprocess.run(cmd, capture_output=True, text=True) for _ in range(2)]
+    with tempfile.TemporaryDirectory() as workdir:
+        cmd += calendar_change_options(spec, config, workdir)
+        runs = [subprocess.run(cmd, capture_output=True, text=True) for _ in range(2)]
     for r in runs:
         if r.returncode != 0:
             sys.exit(f"replay exited {r.returncode}: {r.stderr}")

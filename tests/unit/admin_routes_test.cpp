@@ -73,6 +73,14 @@ struct RoutesTest : ::testing::Test {
   AdminResponse get(const std::string& target, const std::string& auth = "") {
     return routes.handle({"GET", target, auth});
   }
+  rapidjson::Document view_of(const std::string& id) {
+    const AdminResponse r = get("/v1/challenges/" + id, "Bearer " + kToken);
+    EXPECT_EQ(r.status, 200u);
+    rapidjson::Document d;
+    d.Parse(r.body.c_str());
+    EXPECT_FALSE(d.HasParseError()) << r.body;
+    return d;
+  }
 };
 
 TEST_F(RoutesTest, V1RefusesMissingOrWrongTokenAndAcceptsTheRightOne) {
@@ -120,12 +128,23 @@ TEST_F(RoutesTest, ChallengeShowsStageAndDueDatesButNoPersonalData) {
   EXPECT_STREQ(d["due_at"].GetString(), "2027-01-11T17:00:00Z");
   EXPECT_TRUE(d["overdue"].GetBool());
   EXPECT_EQ(d["duties"].Size(), 1u);
+  EXPECT_TRUE(d["response_remind_at"].IsNull()) << "no reminder pending";
+  EXPECT_TRUE(d["duties"][0]["remind_at"].IsNull());
   EXPECT_EQ(d["history"].Size(), 1u);
   EXPECT_EQ(d["partition"].GetInt(), 2);
   EXPECT_EQ(r.body.find("jo.bloggs"), std::string::npos);
   EXPECT_EQ(r.body.find("CASE-"), std::string::npos) << "case ids stay in the case system";
   EXPECT_EQ(get("/v1/challenges/NOPE", "Bearer " + kToken).status, 404u);
   EXPECT_EQ(get("/v1/challenges/a%2Fb", "Bearer " + kToken).status, 400u);
+}
+
+TEST_F(RoutesTest, ChallengeShowsItsPendingRemindersSoStaffCanSeeWhenTheyGo) {
+  view.challenges[1].response_remind_at = at("2027-02-26T17:00:00Z");
+  view.challenges[1].duties[0].remind_at = at("2027-02-27T17:00:00Z");
+  const rapidjson::Document d = view_of("CH-FRESH");
+  ASSERT_TRUE(d.IsObject());
+  EXPECT_STREQ(d["response_remind_at"].GetString(), "2027-02-26T17:00:00Z");
+  EXPECT_STREQ(d["duties"][0]["remind_at"].GetString(), "2027-02-27T17:00:00Z");
 }
 
 TEST_F(RoutesTest, OverdueListHasOnlyOverdueChallenges) {

@@ -101,7 +101,7 @@ TEST(Intake, KeepsOnlyContactsForTheProtocolsRolesFromAllowedDomains) {
 
 TEST(RoleDirectory, PartnerAgencyRolesNeverFallBackToTheCouncil) {
   const ServiceConfig config = load_service_config(kConfig);
-  const auto& d = config.directory;
+  const auto& d = config.email.directory;
   EXPECT_EQ(d.resolve_for_agency("supervising_manager", "police", ""),
             "ppu.sergeants@police.example");
   // The council has a supervising_manager default; housing has no entry.
@@ -129,7 +129,8 @@ TEST(EmailCaseLink, CaseReferenceIsPercentEncoded) {
   n.to = {"cpcc"};
   std::vector<connectors::email::EmailRecord> out;
   std::vector<connectors::email::Unresolved> unresolved;
-  connectors::email::map(e, n, config, nullptr, out, unresolved);
+  connectors::email::map(e, n, config.protocols->find(e.protocol), config.email,
+                         connectors::Subject{}, out, unresolved);
   ASSERT_EQ(out.size(), 1u);
   rapidjson::Document d;
   std::string error;

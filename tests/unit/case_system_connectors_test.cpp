@@ -70,7 +70,7 @@ TEST(RoleDirectory, ShippedExampleIsValidAndServesEveryProtocolRole) {
   ServiceConfig c = load_service_config(std::string(CRP_SOURCE_DIR) + "/config/crp-adapter.json");
   for (const auto& [id, rt] : c.protocols->all()) {
     for (const auto& [role, title] : rt.protocol.roles) {
-      EXPECT_TRUE(c.directory.resolve(role, "", "").has_value())
+      EXPECT_TRUE(c.email.directory.resolve(role, "", "").has_value())
           << id << " role " << role << " has no default mailbox";
     }
   }
@@ -148,14 +148,14 @@ TEST(CaseSystemConnectors, ConfigErrorsNameThePointer) {
 
 TEST(NotifyTemplates, MostSpecificKeyWins) {
   ServiceConfig c;
-  c.email_templates = {{"stage_started", "t-kind"},
+  c.email.templates = {{"stage_started", "t-kind"},
                        {"walsall.stage_started", "t-protocol"},
                        {"walsall.stage2.stage_started", "t-stage"}};
   using connectors::email::template_id;
-  EXPECT_EQ(template_id(c, "walsall", "stage2", "stage_started"), "t-stage");
-  EXPECT_EQ(template_id(c, "walsall", "stage1", "stage_started"), "t-protocol");
-  EXPECT_EQ(template_id(c, "bradford", "stage2", "stage_started"), "t-kind");
-  EXPECT_EQ(template_id(c, "bradford", "", "duty_overdue"), "crp:duty_overdue");
+  EXPECT_EQ(template_id(c.email, "walsall", "stage2", "stage_started"), "t-stage");
+  EXPECT_EQ(template_id(c.email, "walsall", "stage1", "stage_started"), "t-protocol");
+  EXPECT_EQ(template_id(c.email, "bradford", "stage2", "stage_started"), "t-kind");
+  EXPECT_EQ(template_id(c.email, "bradford", "", "duty_overdue"), "crp:duty_overdue");
 }
 
 TEST(StageLabels, FoldIgnoresCaseSpacesAndPunctuation) {

@@ -168,5 +168,35 @@ TEST_F(ConfigFile, DeadLetterHeadersPosingAsTheServicesAreDropped) {
   EXPECT_EQ(*dlq.header("__connect.errors.exception.class.name"), "crp.SchemaViolation");
 }
 
+// notify.service_id (the chart's notify.serviceId): a key of another Notify
+// service is refused when the secrets are read, before anything is sent.
+TEST_F(ConfigFile, ANotifyKeyOfAnotherServiceIsRefused) {
+  const std::string key = write_file(
+      "notify-key",
+      "crp-live-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0\n");
+  auto with_service = [&](const char* service_id) {
+    return write([&](rapidjson::Document& d) {
+      auto& a = d.GetAllocator();
+      rapidjson::Value notify(rapidjson::kObjectType), file(rapidjson::kObjectType);
+      file.AddMember("file", rapidjson::Value(key.c_str(), a), a);
+      notify.AddMember("api_key", file, a);
+      notify.AddMember("service_id", rapidjson::Value(service_id, a), a);
+      d.AddMember("notify", notify, a);
+    });
+  };
+  EXPECT_EQ(
+      load_service_config(with_service("26785a09-ab16-4eb0-8407-a37497a57506"), Secrets::resolve)
+          .notify.sender.service_id,
+      "26785a09-ab16-4eb0-8407-a37497a57506");
+  try {
+    load_service_config(with_service("00000000-ab16-4eb0-8407-a37497a57506"), Secrets::resolve);
+    ADD_FAILURE() << "a key of another service was accepted";
+  } catch (const json::ConfigError& e) {
+    EXPECT_TRUE(contains(e.what(), "/notify/api_key")) << e.what();
+    EXPECT_TRUE(contains(e.what(), "another GOV.UK Notify service")) << e.what();
+    EXPECT_FALSE(contains(e.what(), "3d844edf")) << e.what();  // never the secret
+  }
+}
+
 }  // namespace
 }  // namespace crp

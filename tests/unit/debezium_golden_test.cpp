@@ -103,6 +103,10 @@ void run_case(const std::string& name, const std::string& mapping, const std::st
   }
   const std::string golden = kRoot + "/tests/connectors/debezium/" + name + ".golden.jsonl";
   if (std::getenv("CRP_UPDATE_GOLDEN")) {
+    // Writing then comparing always passes: never under ctest (tests/CMakeLists.txt).
+    ASSERT_EQ(std::getenv("CRP_UNDER_CTEST"), nullptr)
+        << "CRP_UPDATE_GOLDEN refused under ctest: run the test binary by hand to update "
+        << golden;
     std::ofstream out(golden);
     for (const auto& l : actual) out << l << "\n";
   }

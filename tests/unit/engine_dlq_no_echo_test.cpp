@@ -10,10 +10,7 @@
 namespace crp {
 namespace {
 
-using testing::at;
-using testing::event;
-using testing::example_config;
-using testing::only;
+using namespace testing;  // NOLINT(google-build-using-namespace): the engine fixture
 
 constexpr const char* kName = "Amelia Quxworth";
 constexpr const char* kConcern = "Plan not progressing; seen at 4 Example Street";
@@ -41,8 +38,7 @@ TEST(QuotedIdentifier, ShowsIdentifiersAndWithholdsEverythingElse) {
 TEST(EngineDeadLetters, DoNotEchoTextPutInIdentifierFields) {
   Engine engine(example_config().protocols);
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"),
-               out);
+  raise_c1(engine, out);
 
   auto protocol = event(EventType::raised, "p1", "2026-12-18T09:00:00Z", "C2", kName);
   auto stage = event(EventType::raised, "s1", "2026-12-18T09:00:00Z", "C3");

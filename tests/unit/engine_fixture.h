@@ -33,6 +33,13 @@ inline InboundEvent event(EventType type, const std::string& id, const std::stri
   return e;
 }
 
+// The usual start of an engine test: Rotherham challenge C1 raised (event e1) on
+// Thu 17 Dec 2026 at 10:00Z, applied at that instant.
+inline void raise_c1(Engine& engine, Effects& out) {
+  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"),
+               out);
+}
+
 template <typename T>
 std::vector<T> only(const Effects& effects) {
   std::vector<T> out;

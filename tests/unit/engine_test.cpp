@@ -8,17 +8,13 @@
 namespace crp {
 namespace {
 
-using testing::at;
-using testing::event;
-using testing::example_config;
-using testing::only;
+using namespace testing;  // NOLINT(google-build-using-namespace): the engine fixture
 
 TEST(Engine, RaisingStartsTheStageWithItsDeadlineDutiesAndNotifications) {
   // Rotherham Stage 1 raised Thu 2026-12-17 -> response due 2027-01-05T17:00:00Z.
   Engine engine(example_config().protocols);
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"),
-               out);
+  raise_c1(engine, out);
   auto lifecycle = only<LifecycleEvent>(out);
   ASSERT_EQ(lifecycle.size(), 1u);
   EXPECT_EQ(lifecycle[0].type, "challenge.stage_started");
@@ -38,8 +34,7 @@ TEST(Engine, RaisingStartsTheStageWithItsDeadlineDutiesAndNotifications) {
 TEST(Engine, RejectedInputLeavesStateUnchangedAndIsDeadLettered) {
   Engine engine(example_config().protocols);
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"),
-               out);
+  raise_c1(engine, out);
   std::string before = encode_challenge(*engine.find("C1"));
   out.clear();
   auto bad = event(EventType::escalated, "e2", "2026-12-18T10:00:00Z");
@@ -89,20 +84,24 @@ TEST(Engine, UnknownProtocolChallengeAndOutOfOrderEventsAreDeadLettered) {
 TEST(Engine, DeadlinesFireOnceInOrderAndOnlyWhenDue) {
   Engine engine(example_config().protocols);
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"),
-               out);
+  raise_c1(engine, out);
   out.clear();
   engine.advance_to(at("2026-12-22T16:59:59Z"), out);
-  EXPECT_TRUE(out.empty());
+  // Only the Stage 1 Form's reminder, one working day before it is due (decision 0056).
+  auto early = only<LifecycleEvent>(out);
+  ASSERT_EQ(early.size(), 1u);
+  EXPECT_EQ(early[0].type, "duty.due_soon");
+  out.clear();
   engine.advance_to(at("2027-01-31T00:00:00Z"), out);
   auto lifecycle = only<LifecycleEvent>(out);
-  ASSERT_EQ(lifecycle.size(), 3u);
+  ASSERT_EQ(lifecycle.size(), 4u);
   EXPECT_EQ(lifecycle[0].type, "duty.overdue");
   EXPECT_EQ(lifecycle[0].duty, "stage1_form");
-  EXPECT_EQ(lifecycle[1].type, "challenge.response_overdue");
+  EXPECT_EQ(lifecycle[1].type, "challenge.response_due_soon");
+  EXPECT_EQ(lifecycle[2].type, "challenge.response_overdue");
   // The chair's decision is chased once, five working days later.
-  EXPECT_EQ(lifecycle[2].type, "challenge.decision_overdue");
-  EXPECT_EQ(format_iso8601(*lifecycle[2].due_at), "2027-01-12T17:00:00Z");
+  EXPECT_EQ(lifecycle[3].type, "challenge.decision_overdue");
+  EXPECT_EQ(format_iso8601(*lifecycle[3].due_at), "2027-01-12T17:00:00Z");
   out.clear();
   engine.advance_to(at("2028-01-01T00:00:00Z"), out);
   EXPECT_TRUE(out.empty());
@@ -137,8 +136,7 @@ TEST(Engine, RestoredStateFiresTheSameTimersAsTheOriginal) {
 TEST(Engine, DropForgetsTheChallengeAndItsTimers) {
   Engine engine(example_config().protocols);
   Effects out;
-  engine.apply(event(EventType::raised, "e1", "2026-12-17T10:00:00Z"), at("2026-12-17T10:00:00Z"),
-               out);
+  raise_c1(engine, out);
   engine.drop("C1");
   EXPECT_EQ(engine.find("C1"), nullptr);
   EXPECT_EQ(engine.pending_timers(), 0u);

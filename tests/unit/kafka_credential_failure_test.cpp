@@ -4,7 +4,7 @@
 // with KAFKA_SECURE=1; tests/integration/e2e_secured_kafka.py runs the real thing.
 #include <gtest/gtest.h>
 
-#include "adapter/runtime/kafka/event_logger.h"
+#include "adapter/infra/kafka/event_logger.h"
 
 namespace crp::kafka {
 namespace {

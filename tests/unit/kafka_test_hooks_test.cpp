@@ -1,6 +1,6 @@
-// The CRP_TEST_* fault injection hooks (adapter/runtime/kafka/test_hooks.h):
+// The CRP_TEST_* fault injection hooks (adapter/infra/kafka/test_hooks.h):
 // read in a CRP_TEST_HOOKS build, refused by name in any other.
-#include "adapter/runtime/kafka/test_hooks.h"
+#include "adapter/infra/kafka/test_hooks.h"
 
 #include <gtest/gtest.h>
 

@@ -3,8 +3,10 @@
 // answers as delivery outcomes.
 #include <gtest/gtest.h>
 
+#include "adapter/delivery/delivery_engine.h"
 #include "connectors/notify/notify_jwt.h"
 #include "connectors/notify/notify_response.h"
+#include "connectors/notify/notify_settings.h"
 
 namespace crp::notify {
 namespace {
@@ -79,14 +81,65 @@ TEST(NotifyResponse, BadRequestAndAuthErrorAreDeadLetteredWithNotifysMessage) {
   EXPECT_EQ(o.detail, "AuthError: Invalid token: API key not found");
 }
 
-TEST(NotifyResponse, PerMinuteLimitAndServerErrorsAreRetried) {
-  auto o = notify_outcome(
-      answer(
-          429,
-          R"({"status_code":429,"errors":[{"error":"RateLimitError","message":"Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds"}]})"),
-      kNow);
+constexpr const char* kPerMinute =
+    R"({"status_code":429,"errors":[{"error":"RateLimitError","message":"Exceeded rate limit for key type LIVE of 3000 requests per 60 seconds"}]})";
+
+TEST(NotifyResponse, PerMinuteLimitHoldsTheChannelUntilTheMinuteEnds) {
+  auto o = notify_outcome(answer(429, kPerMinute), kNow);
   EXPECT_EQ(o.kind, Kind::retry);
-  EXPECT_FALSE(o.hold_channel);
+  EXPECT_TRUE(o.hold_channel);  // the limit is the key's: every lane waits
+  EXPECT_EQ(kNow + *o.after, next_minute(kNow));
+  // Retry-After, when Notify gives one, is the hold.
+  webhooks::AttemptResult limited = answer(429, kPerMinute);
+  limited.retry_after = std::chrono::seconds(7);
+  o = notify_outcome(limited, kNow);
+  EXPECT_TRUE(o.hold_channel);
+  EXPECT_EQ(*o.after, std::chrono::seconds(7));
+}
+
+// The per-minute 429 through the pure delivery engine: the lane that got it
+// and every other lane of the channel wait for the minute's end, no attempt
+// is spent, and all go again when it ends.
+TEST(NotifyResponse, PerMinuteLimitHoldsEveryLaneInTheDeliveryEngine) {
+  using delivery::Command;
+  const Instant t = *parse_iso8601("2027-03-01T09:00:20Z");
+  delivery::DeliveryEngine engine({{kChannelId, delivery::PartnerPolicy{}}}, 1);
+  auto job = [&](const std::string& challenge) {
+    delivery::Job j;
+    j.partner_id = kChannelId;
+    j.challenge_id = challenge;
+    j.seq = 1;
+    j.webhook_id = challenge + ":1:cpcc";
+    j.created_at = j.next_attempt_at = t;
+    return j;
+  };
+  auto attempts = [](const delivery::Commands& cs) {
+    std::vector<Command> out;
+    for (const Command& c : cs)
+      if (c.kind == Command::Kind::attempt) out.push_back(c);
+    return out;
+  };
+  const auto first = attempts(engine.admit(job("C1"), delivery::Origin{0, 1, 1}, t));
+  const auto second = attempts(engine.admit(job("C2"), delivery::Origin{0, 2, 1}, t));
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_EQ(second.size(), 1u);
+  // C1 hears 429 first; C2, already in flight, hears it too.
+  for (const Command& a : {first[0], second[0]}) {
+    const delivery::Commands c =
+        engine.on_outcome(a.ticket, notify_outcome(answer(429, kPerMinute), t), t);
+    for (const Command& p : c) {
+      if (p.kind == Command::Kind::persist) {
+        EXPECT_EQ(p.job.attempt, 0);  // not spent
+      }
+    }
+  }
+  const auto c3 = attempts(engine.admit(job("C3"), delivery::Origin{0, 3, 1}, t));
+  EXPECT_TRUE(c3.empty());  // a new lane waits too
+  EXPECT_TRUE(attempts(engine.tick(next_minute(t) - std::chrono::milliseconds(1))).empty());
+  EXPECT_EQ(attempts(engine.tick(next_minute(t))).size(), 3u);
+}
+
+TEST(NotifyResponse, ServerErrorsAreRetried) {
   EXPECT_EQ(
       notify_outcome(
           answer(

@@ -185,7 +185,7 @@ TEST(ReportOpenAsAt, OpenOverdueAndClearedByTheNextStage) {
   EXPECT_EQ(at("2027-03-25"), "1/0");  // B closed that day
   EXPECT_EQ(at("2027-04-02"), "2/0");
 
-  ProtocolInfo rotherham{"rotherham", "Rotherham protocol", {}};
+  ProtocolInfo rotherham{"rotherham", "Rotherham protocol", {}, {}};
   rotherham.report.monitored.push_back({"stage4_challenges", "Stage 4 Challenges",
                                         MonitoredCountKind::stage_started, "stage4", "q"});
   rotherham.report.monitored.push_back(

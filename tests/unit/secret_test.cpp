@@ -1,7 +1,7 @@
 // The secret helper (docs/decisions/0043): reads from a file or a variable,
 // trims, refuses empty/oversized/unreadable sources without quoting the value,
 // and wipes its buffer when it is destroyed or moved from.
-#include "adapter/runtime/secret.h"
+#include "adapter/core/secret.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

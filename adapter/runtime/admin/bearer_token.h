@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "adapter/runtime/secret.h"
+#include "adapter/core/secret.h"
 
 namespace crp::admin {
 

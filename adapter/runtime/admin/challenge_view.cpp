@@ -58,6 +58,8 @@ std::string challenge_json(const Challenge& c, std::int32_t partition, Instant n
   instant(w, "opened_at", c.opened_at);
   instant(w, "stage_started_at", c.stage_started_at);
   instant(w, "due_at", c.due_at);
+  // When the reminder goes (decision 0056): null once sent or when none is due.
+  instant(w, "response_remind_at", c.response_remind_at);
   w.Key("response_overdue");
   w.Bool(c.response_overdue);
   instant(w, "meeting_at", c.meeting_at);
@@ -82,6 +84,7 @@ std::string challenge_json(const Challenge& c, std::int32_t partition, Instant n
     w.Key("id");
     w.String(d.id);
     instant(w, "due", d.due);
+    instant(w, "remind_at", d.remind_at);
     w.Key("done");
     w.Bool(d.done);
     w.Key("overdue");

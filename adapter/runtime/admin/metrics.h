@@ -5,7 +5,7 @@
 // then every increment is one relaxed atomic add; children never move and
 // are never freed while the registry lives):
 //
-//   admin::MetricsRegistry& m = ...;  // ONE per process: run_service (kafka/run_command.cpp)
+//   admin::MetricsRegistry& m = ...;  // ONE per process: run_service (adapter/app/run_command.cpp)
 //                                     // owns it and passes it by reference; CMake: crp_admin
 //   admin::Counter& sent = m.counter("crp_webhook_attempts_total",
 //                                    "Webhook delivery attempts", {"partner"})

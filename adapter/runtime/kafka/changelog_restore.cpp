@@ -7,8 +7,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "adapter/runtime/kafka/json_log.h"
-#include "adapter/runtime/kafka/kafka_properties.h"
+#include "adapter/infra/kafka/json_log.h"
+#include "adapter/infra/kafka/kafka_properties.h"
 #include "adapter/runtime/kafka/restore_worker.h"
 
 namespace crp::kafka {
@@ -157,10 +157,12 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
     workers.finish();  // applies the rest; rethrows a record that cannot be decoded
   }
 
-  std::size_t challenges = 0, timers = 0;
+  std::size_t challenges = 0, timers = 0, plans = 0, plan_checks = 0;
   for (const auto& [p, engine] : engines) {
     challenges += engine->size();
     timers += engine->pending_timers();
+    plans += engine->watch().size();
+    plan_checks += engine->watch().pending_checks();
   }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
@@ -171,6 +173,8 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
        {"records", records},
        {"challenges", challenges},
        {"pending_timers", timers},
+       {"plans", plans},
+       {"plan_checks", plan_checks},
        {"ms", ms}});
 }
 

@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <ranges>
 
+#include "adapter/infra/kafka/json_log.h"
 #include "adapter/runtime/admin/challenge_view.h"
 #include "adapter/runtime/kafka/exactly_once_service.h"
-#include "adapter/runtime/kafka/json_log.h"
 #include "adapter/runtime/kafka/output_type_label.h"
 
 namespace crp::kafka {
@@ -116,6 +116,11 @@ void ExactlyOnceService::register_metrics(admin::MetricsRegistry& m) {
       "crp_partition_refusals_total",
       "Partitions refused on assignment because resident memory passed runtime.memory_limit_mib",
       {"partition"});
+  metrics_.calendar_reloads = &m.counter(
+      "crp_calendar_reloads_total",
+      "Calendar file reads after a change or SIGHUP: applied (deadlines recounted), unchanged, "
+      "or refused (the calendar in use stays; the log names file, pointer and reason)",
+      {"result"});
   if (memory_.enabled()) {
     m.gauge("crp_memory_limit_bytes", "runtime.memory_limit_mib, in bytes")
         .with({})

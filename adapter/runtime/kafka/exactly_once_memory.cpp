@@ -7,9 +7,9 @@
 // owned keep running.
 #include <algorithm>
 
+#include "adapter/infra/kafka/json_log.h"
 #include "adapter/runtime/admin/process_metrics.h"
 #include "adapter/runtime/kafka/exactly_once_service.h"
-#include "adapter/runtime/kafka/json_log.h"
 
 namespace crp::kafka {
 
@@ -35,7 +35,7 @@ void ExactlyOnceService::restore_or_refuse(const std::vector<std::int32_t>& fres
   std::vector<std::int32_t> refused;
   std::uint64_t peak = 0;
   for (std::int32_t p : fresh) {
-    tasks_[p] = std::make_unique<PartitionTask>(config_, p, intake_metrics_.get());
+    tasks_[p] = std::make_unique<PartitionTask>(config_, start_calendar_, p, intake_metrics_.get());
     try {
       restore({p}, true);
     } catch (const MemoryCeilingExceeded& e) {

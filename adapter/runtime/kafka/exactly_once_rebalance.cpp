@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "adapter/runtime/kafka/json_log.h"
+#include "adapter/infra/kafka/json_log.h"
 
 namespace crp::kafka {
 
@@ -56,8 +56,8 @@ void ExactlyOnceService::on_assign(std::vector<RdKafka::TopicPartition*>& partit
     // Partition N of another input topic shares changelog partition N: if N
     // is refused already, it is refused with it.
     if (!tasks_.count(tp->partition()) && !refused_.count(tp->partition())) {
-      tasks_[tp->partition()] =
-          std::make_unique<PartitionTask>(config_, tp->partition(), intake_metrics_.get());
+      tasks_[tp->partition()] = std::make_unique<PartitionTask>(
+          config_, start_calendar_, tp->partition(), intake_metrics_.get());
       fresh.push_back(tp->partition());
     }
   }

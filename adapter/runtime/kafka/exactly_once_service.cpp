@@ -5,10 +5,10 @@
 #include <cstdlib>
 
 #include "adapter/engine/challenge_codec.h"
-#include "adapter/runtime/kafka/json_log.h"
-#include "adapter/runtime/kafka/kafka_properties.h"
-#include "adapter/runtime/kafka/test_hooks.h"
-#include "adapter/runtime/kafka/topic_setup.h"
+#include "adapter/infra/kafka/json_log.h"
+#include "adapter/infra/kafka/kafka_properties.h"
+#include "adapter/infra/kafka/test_hooks.h"
+#include "adapter/infra/kafka/topic_setup.h"
 
 namespace crp::kafka {
 namespace {
@@ -52,6 +52,9 @@ ExactlyOnceService::ExactlyOnceService(const ServiceConfig& config, boost::asio:
       restorer_(std::make_unique<ChangelogRestorer>(config)),
       timer_(io),
       signals_(io, SIGTERM, SIGINT),
+      start_calendar_(config.protocols),
+      calendar_(config.protocols),
+      hangup_(io, SIGHUP),
       memory_(config.memory_limit_mib) {
   // Test-only fault injection (test_hooks.h): only in a CRP_TEST_HOOKS build;
   // run_service() refused to start already if one is set in any other.
@@ -112,6 +115,7 @@ void ExactlyOnceService::run() {
         {{"signal", signal}});
     stopping_ = true;
   });
+  watch_calendar();
   next_counts_log_ = Clock::now() + kCountsEvery;
   boost::asio::post(io_, [this] { step(); });
   io_.run();
@@ -129,18 +133,27 @@ void ExactlyOnceService::step() {
          {"limit_mib", mib(memory_.limit_bytes())},
          {"owned", tasks_.size()}});
   }
+  check_calendar(/*forced=*/false);
+  catch_up_calendars();
   const auto step_end = Clock::now() + kMaxStep;
-  while (!stopping_ && batch_records_ < static_cast<std::size_t>(config_.max_batch)) {
-    auto until = producer_.in_transaction() ? std::min(step_end, batch_deadline_) : step_end;
+  // Adaptive commit: once a transaction is open, take only input already
+  // fetched; when there is none, commit now instead of at the deadline.
+  bool drained = false;
+  while (!stopping_ && !drained && batch_records_ < static_cast<std::size_t>(config_.max_batch)) {
+    const bool open = producer_.in_transaction();
+    auto until = open ? std::min(step_end, batch_deadline_) : step_end;
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
     if (remaining.count() <= 0) break;
-    MessagePtr message(consumer_->consume(static_cast<int>(remaining.count())));
+    const bool no_wait = open && config_.adaptive_commit;
+    MessagePtr message(consumer_->consume(no_wait ? 0 : static_cast<int>(remaining.count())));
     rethrow_callback_error();
     switch (message->err()) {
       case RdKafka::ERR_NO_ERROR:
         on_message(*message);
         break;
       case RdKafka::ERR__TIMED_OUT:
+        drained = no_wait;
+        break;
       case RdKafka::ERR__PARTITION_EOF:
         break;
       default:
@@ -149,7 +162,7 @@ void ExactlyOnceService::step() {
     }
   }
   if (producer_.in_transaction() &&
-      (stopping_ || batch_records_ >= static_cast<std::size_t>(config_.max_batch) ||
+      (stopping_ || drained || batch_records_ >= static_cast<std::size_t>(config_.max_batch) ||
        Clock::now() >= batch_deadline_)) {
     commit_batch();
   }
@@ -177,6 +190,7 @@ void ExactlyOnceService::on_message(RdKafka::Message& message) {
   const TopicPartition tp{message.topic_name(), message.partition()};
   rewind_to_.try_emplace(tp, message.offset());  // no commit yet: the first record read
   begin_transaction();
+  catch_up_calendar(*task->second);  // restored during this step: under the current calendar
   const Record record = to_record(message);
   outputs_.clear();
   if (config_.event_clock) {
@@ -277,6 +291,7 @@ void ExactlyOnceService::fire_timers() {
   if (stopping_ || failed_) return;
   const Instant now = wall_now();
   for (auto& [p, task] : tasks_) {
+    catch_up_calendar(*task);  // a deadline the new calendar moves must not fire first
     auto due = task->engine.next_due();
     if (!due || *due > now) continue;
     // Outputs and the new state commit with the next batch, like input.
@@ -299,12 +314,11 @@ void ExactlyOnceService::begin_transaction() {
 void ExactlyOnceService::write_changelog() {
   for (auto& [partition, task] : tasks_) {
     for (const std::string& id : task->engine.take_dirty()) {
-      const Challenge* c = task->engine.find(id);
-      Record r{config_.topics.changelog, id, {}, c ? encode_challenge(*c) : std::string()};
-      r.null_value = c == nullptr;  // forgotten (closed long enough): delete its key
+      Record r{config_.topics.changelog, id, {}, task->engine.encode_state(id)};
+      r.null_value = r.value.empty();  // forgotten (closed long enough): delete its key
       // Explicit partition: the state of input partition N is changelog partition N.
       if (!producer_.produce(r, partition)) {
-        throw std::runtime_error("the state of challenge " + id + " exceeds message.max.bytes");
+        throw std::runtime_error("the state of " + id + " exceeds message.max.bytes");
       }
     }
   }
@@ -355,7 +369,7 @@ void ExactlyOnceService::rewind_and_rebuild() {
   }
   std::vector<std::int32_t> partitions;
   for (auto& [p, task] : tasks_) {
-    task = std::make_unique<PartitionTask>(config_, p, intake_metrics_.get());
+    task = std::make_unique<PartitionTask>(config_, start_calendar_, p, intake_metrics_.get());
     partitions.push_back(p);
   }
   restore(partitions);
@@ -370,6 +384,7 @@ void ExactlyOnceService::shutdown() {
   rethrow_callback_error();
   timer_.cancel();
   signals_.cancel();
+  hangup_.cancel();
   log_counts("stopped");
 }
 

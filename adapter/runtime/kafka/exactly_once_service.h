@@ -2,10 +2,13 @@
 //
 // One Asio io_context on the calling thread drives everything: a step posts
 // itself after consuming for at most a few tens of milliseconds, so signal
-// and timer handlers run between steps. Per batch (max_batch records or
-// commit_interval_ms, whichever first) ONE Kafka transaction holds the
+// and timer handlers run between steps. Per batch ONE Kafka transaction holds the
 // outputs, the changelog records of every challenge that changed, and the
-// input offsets. If the broker asks for an abort, the input is rewound to
+// input offsets. A batch ends at max_batch records, commit_interval_ms after
+// it began, or (runtime.commit "adaptive", the default) as soon as no more
+// input is already fetched: sparse input commits the moment the previous
+// transaction is done, a backlog still fills batches (docs/decisions/0052).
+// If the broker asks for an abort, the input is rewound to
 // the last commit and the state rebuilt from the changelog, so the retried
 // batch starts from exactly the committed state.
 //
@@ -37,15 +40,15 @@
 #include <utility>
 #include <vector>
 
+#include "adapter/infra/kafka/event_logger.h"
+#include "adapter/infra/kafka/rdkafka_handles.h"
+#include "adapter/infra/kafka/transactional_producer.h"
 #include "adapter/runtime/admin/admin_view.h"
 #include "adapter/runtime/admin/metrics.h"
 #include "adapter/runtime/kafka/changelog_restore.h"
-#include "adapter/runtime/kafka/event_logger.h"
 #include "adapter/runtime/kafka/intake_metrics.h"
 #include "adapter/runtime/kafka/memory_ceiling.h"
 #include "adapter/runtime/kafka/partition_task.h"
-#include "adapter/runtime/kafka/rdkafka_handles.h"
-#include "adapter/runtime/kafka/transactional_producer.h"
 #include "adapter/runtime/service_config.h"
 
 namespace crp::kafka {
@@ -67,6 +70,8 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
       const std::function<void(const Challenge&, std::int32_t)>& visit) const override;
   const Challenge* find_challenge(const std::string& id, std::int32_t& partition) const override;
   Instant now() const override { return wall_now(); }
+  // The calendar in use: the one loaded at start, or the calendar file as last reloaded.
+  std::shared_ptr<const ProtocolSet> calendar() const { return calendar_; }
 
   // Runs until SIGTERM/SIGINT (then returns after a clean close). Throws
   // FatalKafkaError when fenced or the producer is unusable.
@@ -110,6 +115,14 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
   void count_input(const std::string& topic);
   void count_output(const Record& record);
 
+  // Calendar updates (exactly_once_calendar.cpp, docs/decisions/0060): SIGHUP
+  // or a changed file reloads it; every owned partition is brought up to it.
+  void watch_calendar();
+  void wait_for_hangup();
+  void check_calendar(bool forced);
+  void catch_up_calendars();
+  void catch_up_calendar(PartitionTask& task);
+
   const ServiceConfig& config_;
   boost::asio::io_context& io_;
   TransactionalProducer producer_;
@@ -131,6 +144,16 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
   boost::asio::system_timer timer_;
   std::optional<Instant> timer_at_;
   boost::asio::signal_set signals_;
+
+  // The calendar each partition's state is restored under (loaded at start),
+  // and the current one: a partition whose engine runs under another is
+  // brought up to it, in the open transaction, before its next record or timer.
+  std::shared_ptr<const ProtocolSet> start_calendar_;
+  std::shared_ptr<const ProtocolSet> calendar_;
+  boost::asio::signal_set hangup_;
+  std::chrono::steady_clock::time_point next_calendar_check_{};
+  std::optional<std::pair<std::int64_t, std::uintmax_t>> calendar_stamp_;  // mtime, size
+  std::uint64_t calendar_digest_ = 0;  // of the text calendar_ was read from
   bool stopping_ = false;
   bool closed_ = false;
   bool failed_ = false;                // fatal error: no more commits
@@ -177,7 +200,8 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
     admin::Gauge* transaction_open = nullptr;
     admin::Gauge* ready = nullptr;
     admin::Gauge* refused_partitions = nullptr;
-    admin::CounterFamily* refusals = nullptr;  // {partition}
+    admin::CounterFamily* refusals = nullptr;          // {partition}
+    admin::CounterFamily* calendar_reloads = nullptr;  // {result}
     std::map<std::string, admin::Counter*, std::less<>> in_by_topic;
     std::map<std::string, admin::Counter*, std::less<>> out_by_topic_type;  // "topic\ttype"
   } metrics_;

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "adapter/runtime/record.h"
+#include "adapter/core/record.h"
 
 namespace crp::kafka {
 

@@ -13,9 +13,11 @@
 namespace crp::kafka {
 
 struct PartitionTask {
-  PartitionTask(const ServiceConfig& config, std::int32_t number,
-                IntakeObserver* intake_observer = nullptr)
-      : partition(number), engine(config.protocols), processor(config, engine) {
+  // `protocols`: the calendar the partition's state is restored under (the one
+  // loaded at start); the service then brings it up to the current calendar.
+  PartitionTask(const ServiceConfig& config, std::shared_ptr<const ProtocolSet> protocols,
+                std::int32_t number, IntakeObserver* intake_observer = nullptr)
+      : partition(number), engine(std::move(protocols)), processor(config, engine) {
     engine.set_closed_retention(config.closed_retention);
     processor.set_intake_observer(intake_observer);
   }

@@ -84,16 +84,14 @@ void RestoreWorker::apply(const RecordBatch& batch) {
   for (const RecordBatch::Record& r : batch.records()) {
     Engine& engine = *engines_.at(r.partition);
     if (r.tombstone) {
-      engine.drop(std::string(batch.key(r)));
+      engine.drop_state(batch.key(r));
       continue;
     }
-    auto challenge = decode_challenge(batch.value(r), error);
-    if (!challenge) {
+    if (!engine.restore_state(batch.key(r), batch.value(r), error)) {
       throw std::runtime_error("changelog record at partition " + std::to_string(r.partition) +
                                " offset " + std::to_string(r.offset) +
                                " cannot be decoded: " + error);
     }
-    engine.restore(std::move(*challenge));
   }
 }
 

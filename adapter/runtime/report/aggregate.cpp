@@ -155,7 +155,10 @@ OpenCounts open_as_at(const std::vector<StageFact>& stage_facts,
   }
   std::map<std::string, std::vector<const StageFact*>> by_challenge;
   for (const auto& f : stage_facts) {
-    if (f.kind == StageFactKind::good_practice_noted || f.occurred_on > date) continue;
+    // Notes and watch findings open no challenge and owe no deadline.
+    if (f.kind == StageFactKind::good_practice_noted || f.kind == StageFactKind::watch_finding ||
+        f.occurred_on > date)
+      continue;
     by_challenge[f.challenge_id].push_back(&f);
   }
   OpenCounts out;
@@ -281,6 +284,7 @@ ReportData aggregate(const std::vector<ChallengeFact>& all,
     if (f.exemplary) ++row.exemplary;
   }
   for (auto& [key, row] : gp) r.good_practice.push_back(row);
+  r.watch = watch_findings(stage_facts, period, protocols);
   return r;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,7 @@ struct ProtocolInfo {
   std::string id;
   std::string title;
   ProtocolReport report;
+  std::map<std::string, std::string> watch_rule_labels;  // its file's watch.rules: id -> label
 };
 
 struct Month {
@@ -75,6 +77,28 @@ struct GoodPracticeRow {
   std::int64_t notes = 0;
   std::int64_t exemplary = 0;
 };
+
+// The drift watchdog's findings in the period (watch.finding facts,
+// docs/decisions/0053): how many were found, by rule, team and month, and how
+// many answers were given in the period (a finding answered may be older).
+struct WatchMonth {
+  std::string month;  // "YYYY-MM"
+  std::int64_t found = 0;
+  std::int64_t dismissed = 0;
+  std::int64_t taken_up = 0;
+};
+struct WatchFindings {
+  std::int64_t found = 0;
+  std::int64_t dismissed = 0;
+  std::int64_t taken_up = 0;       // raised as a challenge naming the finding
+  std::vector<Count> by_rule;      // found, labelled as the protocol's watch.rules name them
+  std::vector<Count> by_team;      // found, by the plan's team's directory key
+  std::vector<WatchMonth> months;  // months with any watch fact, in order
+  bool any() const { return found + dismissed + taken_up > 0; }
+};
+
+WatchFindings watch_findings(const std::vector<StageFact>& stage_facts, const Period& period,
+                             const std::vector<ProtocolInfo>& protocols);
 
 struct ReportData {
   Period period;
@@ -104,6 +128,7 @@ struct ReportData {
   std::vector<MonitoredFigure> monitored;
   std::vector<std::string> frequencies;  // "Calderdale ...: half_yearly — <quote>"
   std::vector<GoodPracticeRow> good_practice;
+  WatchFindings watch;
   int unreadable = 0;  // records that were not facts (set by the caller; shown, never hidden)
 };
 

@@ -177,6 +177,24 @@ void write_summary_csv(std::ostream& out, const ReportData& d, const Suppression
   for (const auto& g : d.good_practice)
     notes.emplace_back(g.team + "/" + g.month, "Good-practice notes", g.notes);
   group("good_practice", notes);
+  // Only with watch findings in the period, so a report from before the
+  // watchdog reads as it did.
+  const WatchFindings& w = d.watch;
+  if (!w.any()) return;
+  row("watch", "found", "Watch findings", s.one(w.found));
+  row("watch", "dismissed", "Watch findings dismissed", s.one(w.dismissed));
+  row("watch", "taken_up", "Watch findings taken up as challenges", s.one(w.taken_up));
+  counts("watch_by_rule", w.by_rule);
+  counts("watch_by_team", w.by_team);
+  std::vector<std::tuple<std::string, std::string, std::int64_t>> found, dismissed, taken_up;
+  for (const WatchMonth& m : w.months) {
+    found.emplace_back(m.month, "Watch findings", m.found);
+    dismissed.emplace_back(m.month, "Watch findings dismissed", m.dismissed);
+    taken_up.emplace_back(m.month, "Watch findings taken up", m.taken_up);
+  }
+  group("watch_month_found", found);
+  group("watch_month_dismissed", dismissed);
+  group("watch_month_taken_up", taken_up);
 }
 
 }  // namespace crp::report

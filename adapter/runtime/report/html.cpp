@@ -155,6 +155,47 @@ void good_practice_table(std::ostream& out, const ReportData& d, const Suppressi
   out << "</table>\n</section>\n";
 }
 
+// Only with watch findings in the period, so a report from before the
+// watchdog reads as it did.
+void watch_section(std::ostream& out, const ReportData& d, const Suppression& s) {
+  const WatchFindings& w = d.watch;
+  if (!w.any()) return;
+  out << "<section class=\"chart\" id=\"chart-watch\" data-chart=\"watch\">\n"
+         "<h2>Watch findings</h2>\n<p class=\"note\" id=\"watch-totals\">"
+      << "<span class=\"found\">" << escape_xml(s.one(w.found))
+      << "</span> drift findings suggested to chairs in the period (a report not shared, a core "
+         "group not held in time, ...); <span class=\"dismissed\">"
+      << escape_xml(s.one(w.dismissed)) << "</span> dismissed and <span class=\"taken-up\">"
+      << escape_xml(s.one(w.taken_up))
+      << "</span> taken up as challenges in the period. A finding is a suggestion, never a "
+         "challenge by itself.</p>\n";
+  if (!w.by_rule.empty())
+    out << svg_bar_chart("Watch findings by rule", bars(w.by_rule, s)) << "\n";
+  std::vector<std::int64_t> teams;
+  for (const Count& c : w.by_team) teams.push_back(c.value);
+  const auto t = s.group(teams);
+  out << "<table id=\"watch-teams\">\n<tr><th>Team</th><th>Findings</th></tr>\n";
+  for (std::size_t i = 0; i < w.by_team.size(); ++i) {
+    out << "<tr data-team=\"" << escape_xml(w.by_team[i].key) << "\"><td>"
+        << escape_xml(w.by_team[i].label) << "</td><td class=\"found\">" << escape_xml(t[i])
+        << "</td></tr>\n";
+  }
+  out << "</table>\n";
+  std::vector<std::int64_t> found, dismissed, taken_up;
+  for (const WatchMonth& m : w.months)
+    found.push_back(m.found), dismissed.push_back(m.dismissed), taken_up.push_back(m.taken_up);
+  const auto f = s.group(found), x = s.group(dismissed), u = s.group(taken_up);
+  out << "<table id=\"watch-months\">\n<tr><th>Month</th><th>Findings</th><th>Dismissed</th>"
+         "<th>Taken up</th></tr>\n";
+  for (std::size_t i = 0; i < w.months.size(); ++i) {
+    out << "<tr data-month=\"" << escape_xml(w.months[i].month) << "\"><td>"
+        << escape_xml(month_name(w.months[i].month)) << "</td><td class=\"found\">"
+        << escape_xml(f[i]) << "</td><td class=\"dismissed\">" << escape_xml(x[i])
+        << "</td><td class=\"taken-up\">" << escape_xml(u[i]) << "</td></tr>\n";
+  }
+  out << "</table>\n</section>\n";
+}
+
 void tile(std::ostream& out, const std::string& id, const std::string& figure,
           const std::string& caption) {
   out << "<div class=\"tile\" id=\"tile-" << id << "\"><span class=\"figure\">"
@@ -176,6 +217,10 @@ void chart(std::ostream& out, const std::string& id, const std::string& title,
 }
 
 }  // namespace
+
+const char* report_stylesheet() {
+  return kStyle;
+}
 
 void write_html(std::ostream& out, const ReportData& d, const Suppression& s) {
   const std::string period = long_date(d.period.from) + " to " + long_date(d.period.to);
@@ -253,6 +298,7 @@ void write_html(std::ostream& out, const ReportData& d, const Suppression& s) {
            {"process_missed", "Overall process limit missed", dl.process.missed, "bar-missed", ""}},
           s));
   good_practice_table(out, d, s);
+  watch_section(out, d, s);
 
   out << "<footer>Produced by crp-adapter from the facts on the facts topic. "
       << s.one(d.immediate_risk)

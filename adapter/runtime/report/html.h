@@ -13,4 +13,8 @@ namespace crp::report {
 
 void write_html(std::ostream& out, const ReportData& data, const Suppression& suppression = {});
 
+// The page's stylesheet (inline CSS), for other pages that should read like the
+// board report (`crp-adapter whatif --html`).
+const char* report_stylesheet();
+
 }  // namespace crp::report

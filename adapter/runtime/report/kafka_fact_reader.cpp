@@ -4,8 +4,8 @@
 #include <set>
 #include <stdexcept>
 
-#include "adapter/runtime/kafka/event_logger.h"
-#include "adapter/runtime/kafka/kafka_properties.h"
+#include "adapter/infra/kafka/event_logger.h"
+#include "adapter/infra/kafka/kafka_properties.h"
 
 namespace crp::report {
 namespace {

@@ -31,12 +31,15 @@ bool is_date(const std::string& text) {
   return t && format_iso8601(*t).substr(0, 10) == text;  // rejects 2027-02-30
 }
 
-// Report files hold figures about children's cases: owner-only (0600) from
-// the moment they exist, and a file left by an earlier run is narrowed too.
 void write_file(const std::filesystem::path& path, const auto& write) {
   std::ostringstream text;
   write(text);
-  const std::string bytes = text.str();
+  write_private_file(path, text.str());
+}
+
+}  // namespace
+
+void write_private_file(const std::filesystem::path& path, const std::string& bytes) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     throw std::runtime_error("cannot write " + path.string() + ": " + std::strerror(errno));
@@ -50,8 +53,6 @@ void write_file(const std::filesystem::path& path, const auto& write) {
   ok = ::close(fd) == 0 && ok;
   if (!ok) throw std::runtime_error("cannot write " + path.string());
 }
-
-}  // namespace
 
 int run_report(const ReportOptions& options, std::ostream& out, std::ostream& err) {
   ReportOptions o = options;
@@ -107,8 +108,11 @@ int run_report(const ReportOptions& options, std::ostream& out, std::ostream& er
   const Period period{o.from, o.to};
   std::vector<ProtocolInfo> protocols;
   if (config) {
-    for (const auto& [id, rt] : config->protocols->all())
-      protocols.push_back({id, rt.protocol.title, rt.protocol.report});
+    for (const auto& [id, rt] : config->protocols->all()) {
+      std::map<std::string, std::string> rules;
+      for (const WatchRule& w : rt.protocol.watch.rules) rules.emplace(w.id, w.label);
+      protocols.push_back({id, rt.protocol.title, rt.protocol.report, std::move(rules)});
+    }
   }
   ReportData data = aggregate(set.facts, set.stage_facts, period, protocols);
   data.authority = settings.authority;

@@ -4,6 +4,7 @@
 // and the small-number suppression (`suppress_below`, default 5).
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -20,6 +21,11 @@ struct ReportOptions {
   std::string out_dir = ".";
   int timeout_seconds = 60;  // for reaching the topic's end
 };
+
+// Writes `bytes` to `path` with mode 0600 from the moment the file exists (a
+// file left by an earlier run is narrowed too): report files hold figures about
+// children's cases. Throws std::runtime_error naming the path.
+void write_private_file(const std::filesystem::path& path, const std::string& bytes);
 
 // Returns the process exit code; says what it wrote on `out`, problems on `err`.
 int run_report(const ReportOptions& options, std::ostream& out, std::ostream& err);

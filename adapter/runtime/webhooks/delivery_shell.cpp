@@ -5,9 +5,9 @@
 #include <random>
 #include <stdexcept>
 
-#include "adapter/runtime/kafka/json_log.h"
-#include "adapter/runtime/kafka/kafka_properties.h"
-#include "adapter/runtime/kafka/topic_setup.h"
+#include "adapter/infra/kafka/json_log.h"
+#include "adapter/infra/kafka/kafka_properties.h"
+#include "adapter/infra/kafka/topic_setup.h"
 #include "adapter/runtime/webhooks/delivery_shell_impl.h"
 #include "adapter/runtime/webhooks/kafka_clients.h"
 
@@ -39,42 +39,14 @@ DeliveryShell::Impl::Impl(const ServiceConfig& c, ShellSpec s, admin::MetricsReg
       producer_events(spec.name + "-producer") {}
 
 void DeliveryShell::Impl::start() {
-  std::string error;
-  const std::string client_id = "crp-adapter-" + spec.name;
-  kafka::ConfPtr pconf = client_conf(config,
-                                     {{"client.id", client_id},
-                                      {"enable.idempotence", "true"},
-                                      {"acks", "all"},
-                                      {"linger.ms", "5"}},
-                                     &producer_events);
-  if (pconf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(this), error) !=
-      RdKafka::Conf::CONF_OK)
-    throw std::logic_error(error);
-  producer.reset(RdKafka::Producer::create(pconf.get(), error));
-  if (!producer) throw std::runtime_error("cannot create the " + spec.name + " producer: " + error);
+  producer = shell_producer(config, spec.name, this, &producer_events);
   // The service checks (or creates) its topics too, on its own thread; the
   // input must exist before the pending topic copies its partition count.
   kafka::prepare_topics(config, *producer, kafka::kDefaultMaxMessageBytes);
   pending_partitions = prepare_delivery_topics(
       config, *producer, spec.input_topic, spec.input_pointer, spec.pending_topic,
       spec.pending_pointer, spec.operations_topic, spec.operations_pointer);
-  kafka::ConfPtr cconf = client_conf(config,
-                                     {{"group.id", config.group_id + "-" + spec.name},
-                                      {"client.id", client_id},
-                                      {"enable.auto.commit", "false"},
-                                      {"enable.auto.offset.store", "false"},
-                                      {"isolation.level", "read_committed"},
-                                      {"auto.offset.reset", "earliest"},
-                                      {"partition.assignment.strategy", "range"},
-                                      // A partner hears of a decision within tens of
-                                      // ms, not librdkafka's default 500 ms fetch wait.
-                                      {"fetch.wait.max.ms", "50"}},
-                                     &consumer_events);
-  if (cconf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), error) !=
-      RdKafka::Conf::CONF_OK)
-    throw std::logic_error(error);
-  consumer.reset(RdKafka::KafkaConsumer::create(cconf.get(), error));
-  if (!consumer) throw std::runtime_error("cannot create the " + spec.name + " consumer: " + error);
+  consumer = shell_consumer(config, spec.name, this, &consumer_events);
   pending_reader = std::make_unique<PendingReader>(config, spec.pending_topic);
   engine = std::make_unique<delivery::DeliveryEngine>(spec.policies, std::random_device{}());
   channels = spec.make_channels(io);  // loads CA bundles now: errors before running

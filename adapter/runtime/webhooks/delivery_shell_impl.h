@@ -11,9 +11,9 @@
 #include <set>
 #include <thread>
 
+#include "adapter/infra/kafka/event_logger.h"
+#include "adapter/infra/kafka/rdkafka_handles.h"
 #include "adapter/runtime/admin/metrics.h"
-#include "adapter/runtime/kafka/event_logger.h"
-#include "adapter/runtime/kafka/rdkafka_handles.h"
 #include "adapter/runtime/webhooks/delivery_shell.h"
 #include "adapter/runtime/webhooks/offset_tracker.h"
 #include "adapter/runtime/webhooks/pending_store.h"

@@ -4,12 +4,10 @@
 // records, the partner.disabled CloudEvent, and the metric and header names.
 #include "adapter/runtime/webhooks/dispatcher.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "adapter/runtime/webhooks/delivery_shell.h"
 #include "adapter/runtime/webhooks/partner_enable.h"
 #include "adapter/runtime/webhooks/redelivery.h"
+#include "connectors/canonical/cloudevents.h"
 #include "connectors/webhooks/delivery.h"
 #include "connectors/webhooks/webhook_channel.h"
 
@@ -19,28 +17,20 @@ namespace {
 // uk.gov.crp.partner.disabled on the operations topic: which partner, why.
 std::string disabled_event(const ServiceConfig& config, const Partner& p, int status,
                            const std::string& reason) {
-  rapidjson::StringBuffer b;
-  rapidjson::Writer<rapidjson::StringBuffer> w(b);
-  const std::string time = format_iso8601(
+  connectors::canonical::CloudEvent event;
+  event.time = format_iso8601(
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()));
-  w.StartObject();
-  w.Key("specversion"), w.String("1.0");
-  w.Key("id"), w.String("partner.disabled:" + p.id + ":" + time);
-  w.Key("source"), w.String(config.source);
-  w.Key("type"), w.String("uk.gov.crp.partner.disabled");
-  w.Key("subject"), w.String(p.id);
-  w.Key("time"), w.String(time);
-  w.Key("datacontenttype"), w.String("application/json");
-  w.Key("data");
-  w.StartObject();
-  w.Key("partner_id"), w.String(p.id);
-  w.Key("kind"), w.String(p.kind);
-  w.Key("host"), w.String(p.endpoint.host);
-  w.Key("status"), w.Int(status);
-  w.Key("reason"), w.String(reason);
-  w.EndObject();
-  w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
+  event.id = "partner.disabled:" + p.id + ":" + event.time;
+  event.source = config.source;
+  event.type = "uk.gov.crp.partner.disabled";
+  event.subject = p.id;
+  return connectors::canonical::structured_event(event, [&](connectors::canonical::JsonWriter& w) {
+    w.Key("partner_id"), w.String(p.id);
+    w.Key("kind"), w.String(p.kind);
+    w.Key("host"), w.String(p.endpoint.host);
+    w.Key("status"), w.Int(status);
+    w.Key("reason"), w.String(reason);
+  });
 }
 
 ShellSpec webhook_spec(const ServiceConfig& config) {

@@ -9,8 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "adapter/infra/kafka/json_log.h"
 #include "adapter/json/json.h"
-#include "adapter/runtime/kafka/json_log.h"
 
 namespace crp::webhooks {
 namespace {
@@ -102,6 +102,43 @@ kafka::ConfPtr client_conf(const ServiceConfig& config,
   if (events && conf->set("event_cb", events, error) != RdKafka::Conf::CONF_OK)
     throw std::logic_error(error);
   return conf;
+}
+
+kafka::ProducerPtr shell_producer(const ServiceConfig& config, const std::string& name,
+                                  RdKafka::DeliveryReportCb* reports, RdKafka::EventCb* events) {
+  std::string error;
+  kafka::ConfPtr conf = client_conf(config,
+                                    {{"client.id", "crp-adapter-" + name},
+                                     {"enable.idempotence", "true"},
+                                     {"acks", "all"},
+                                     {"linger.ms", "5"}},
+                                    events);
+  if (conf->set("dr_cb", reports, error) != RdKafka::Conf::CONF_OK) throw std::logic_error(error);
+  kafka::ProducerPtr producer(RdKafka::Producer::create(conf.get(), error));
+  if (!producer) throw std::runtime_error("cannot create the " + name + " producer: " + error);
+  return producer;
+}
+
+kafka::ConsumerPtr shell_consumer(const ServiceConfig& config, const std::string& name,
+                                  RdKafka::RebalanceCb* rebalance, RdKafka::EventCb* events) {
+  std::string error;
+  kafka::ConfPtr conf = client_conf(config,
+                                    {{"group.id", config.group_id + "-" + name},
+                                     {"client.id", "crp-adapter-" + name},
+                                     {"enable.auto.commit", "false"},
+                                     {"enable.auto.offset.store", "false"},
+                                     {"isolation.level", "read_committed"},
+                                     {"auto.offset.reset", "earliest"},
+                                     {"partition.assignment.strategy", "range"},
+                                     // A partner hears of a decision within tens of
+                                     // ms, not librdkafka's default 500 ms fetch wait.
+                                     {"fetch.wait.max.ms", "50"}},
+                                    events);
+  if (conf->set("rebalance_cb", rebalance, error) != RdKafka::Conf::CONF_OK)
+    throw std::logic_error(error);
+  kafka::ConsumerPtr consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer) throw std::runtime_error("cannot create the " + name + " consumer: " + error);
+  return consumer;
 }
 
 std::int32_t prepare_webhook_topics(const ServiceConfig& config, RdKafka::Handle& client) {

@@ -11,7 +11,7 @@
 #include <map>
 #include <string>
 
-#include "adapter/runtime/kafka/rdkafka_handles.h"
+#include "adapter/infra/kafka/rdkafka_handles.h"
 #include "adapter/runtime/service_config.h"
 
 namespace crp::webhooks {
@@ -21,6 +21,17 @@ namespace crp::webhooks {
 kafka::ConfPtr client_conf(const ServiceConfig& config,
                            const std::map<std::string, std::string>& settings,
                            RdKafka::EventCb* events);
+
+// The two clients of a delivery shell named `name` (webhooks, notify): an
+// idempotent producer of pending records, dead letters and operations events
+// whose delivery reports go to `reports`, and the group member that reads
+// the shell's input (read_committed, offsets committed by the shell) whose
+// rebalances go to `rebalance`. Throw std::runtime_error when librdkafka
+// cannot create the client.
+kafka::ProducerPtr shell_producer(const ServiceConfig& config, const std::string& name,
+                                  RdKafka::DeliveryReportCb* reports, RdKafka::EventCb* events);
+kafka::ConsumerPtr shell_consumer(const ServiceConfig& config, const std::string& name,
+                                  RdKafka::RebalanceCb* rebalance, RdKafka::EventCb* events);
 
 // Checks the pending-deliveries and operations topics (creating them when
 // runtime.create_topics is on): the pending topic is compacted and has the

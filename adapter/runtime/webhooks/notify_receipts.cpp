@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "adapter/runtime/kafka/json_log.h"
+#include "adapter/infra/kafka/json_log.h"
 #include "adapter/runtime/webhooks/kafka_clients.h"
 
 namespace crp::webhooks {
@@ -12,8 +12,8 @@ namespace {
 // The template of the fallback email: `email.templates.delivery_failed`, or a
 // visibly unconfigured id, as for every other kind.
 std::string fallback_template(const ServiceConfig& config) {
-  auto it = config.email_templates.find("delivery_failed");
-  return it != config.email_templates.end() ? it->second : "crp:delivery_failed";
+  auto it = config.email.templates.find("delivery_failed");
+  return it != config.email.templates.end() ? it->second : "crp:delivery_failed";
 }
 
 }  // namespace

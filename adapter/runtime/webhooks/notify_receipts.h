@@ -10,8 +10,8 @@
 #include <chrono>
 #include <string>
 
-#include "adapter/runtime/kafka/event_logger.h"
-#include "adapter/runtime/kafka/rdkafka_handles.h"
+#include "adapter/infra/kafka/event_logger.h"
+#include "adapter/infra/kafka/rdkafka_handles.h"
 #include "adapter/runtime/service_config.h"
 #include "connectors/notify/notify_records.h"
 

@@ -4,9 +4,9 @@
 
 #include <stdexcept>
 
+#include "adapter/infra/kafka/acknowledged_producer.h"
+#include "adapter/infra/kafka/event_logger.h"
 #include "adapter/json/json.h"
-#include "adapter/runtime/kafka/event_logger.h"
-#include "adapter/runtime/kafka/rdkafka_handles.h"
 #include "adapter/runtime/webhooks/kafka_clients.h"
 
 namespace crp::webhooks {
@@ -39,31 +39,13 @@ int enable_partner(const ServiceConfig& config, const std::string& partner, std:
     return 2;
   }
   kafka::EventLogger events("webhooks-enable");
-  kafka::ConfPtr conf = client_conf(config,
-                                    {{"client.id", "crp-adapter-webhooks-enable"},
-                                     {"enable.idempotence", "true"},
-                                     {"acks", "all"}},
-                                    &events);
-  std::string error;
-  kafka::ProducerPtr producer(RdKafka::Producer::create(conf.get(), error));
-  if (!producer) throw std::runtime_error("cannot create the outbox producer: " + error);
-  const std::int32_t partitions = prepare_webhook_topics(config, *producer);
+  kafka::AcknowledgedProducer producer(
+      client_conf(config, {{"client.id", "crp-adapter-webhooks-enable"}}, &events));
+  const std::int32_t partitions = prepare_webhook_topics(config, producer.handle());
   const std::string value = enable_value(partner);
-  for (std::int32_t p = 0; p < partitions; ++p) {
-    for (;;) {
-      RdKafka::ErrorCode e =
-          producer->produce(config.topics.partner_outbox, p, RdKafka::Producer::RK_MSG_COPY,
-                            const_cast<char*>(value.data()), value.size(), partner.data(),
-                            partner.size(), 0, nullptr);
-      if (e == RdKafka::ERR_NO_ERROR) break;
-      if (e != RdKafka::ERR__QUEUE_FULL)
-        throw std::runtime_error("cannot produce to the outbox: " + RdKafka::err2str(e));
-      producer->poll(10);
-    }
-  }
-  if (RdKafka::ErrorCode e = producer->flush(60000);
-      e != RdKafka::ERR_NO_ERROR || producer->outq_len() > 0)
-    throw std::runtime_error("enable records not acknowledged by Kafka: " + RdKafka::err2str(e));
+  for (std::int32_t p = 0; p < partitions; ++p)
+    producer.produce(config.topics.partner_outbox, p, partner, value);
+  producer.flush("enable records");
   out << "partner " << partner << " enabled: an enable record on each of the " << partitions
       << " partitions of " << config.topics.partner_outbox << "\n";
   return 0;

@@ -4,7 +4,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "adapter/runtime/kafka/json_log.h"
+#include "adapter/infra/kafka/json_log.h"
 #include "adapter/runtime/webhooks/kafka_clients.h"
 
 namespace crp::webhooks {

@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "adapter/runtime/kafka/event_logger.h"
-#include "adapter/runtime/kafka/rdkafka_handles.h"
+#include "adapter/infra/kafka/event_logger.h"
+#include "adapter/infra/kafka/rdkafka_handles.h"
 #include "adapter/runtime/service_config.h"
 #include "connectors/webhooks/delivery.h"
 

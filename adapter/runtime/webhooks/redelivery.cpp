@@ -6,9 +6,10 @@
 #include <map>
 #include <set>
 
+#include "adapter/infra/kafka/acknowledged_producer.h"
+#include "adapter/infra/kafka/event_logger.h"
+#include "adapter/infra/kafka/rdkafka_handles.h"
 #include "adapter/json/json.h"
-#include "adapter/runtime/kafka/event_logger.h"
-#include "adapter/runtime/kafka/rdkafka_handles.h"
 #include "adapter/runtime/webhooks/kafka_clients.h"
 
 namespace crp::webhooks {
@@ -28,14 +29,6 @@ const std::string* header(const RdKafka::Headers* headers, const std::string& ke
   }
   return nullptr;
 }
-
-struct FailureCounter : RdKafka::DeliveryReportCb {
-  int failed = 0;
-  std::string last;
-  void dr_cb(RdKafka::Message& m) override {
-    if (m.err() != RdKafka::ERR_NO_ERROR) ++failed, last = m.errstr();
-  }
-};
 
 }  // namespace
 
@@ -144,17 +137,8 @@ int redeliver(const ServiceConfig& config, const RedeliverOptions& options, std:
   consumer->close();
 
   kafka::EventLogger producer_events("webhooks-redeliver");
-  kafka::ConfPtr pconf = client_conf(config,
-                                     {{"client.id", "crp-adapter-webhooks-redeliver"},
-                                      {"enable.idempotence", "true"},
-                                      {"acks", "all"}},
-                                     &producer_events);
-  FailureCounter failures;
-  if (pconf->set("dr_cb", static_cast<RdKafka::DeliveryReportCb*>(&failures), error) !=
-      RdKafka::Conf::CONF_OK)
-    throw std::logic_error(error);
-  kafka::ProducerPtr producer(RdKafka::Producer::create(pconf.get(), error));
-  if (!producer) throw std::runtime_error("cannot create the outbox producer: " + error);
+  kafka::AcknowledgedProducer producer(
+      client_conf(config, {{"client.id", "crp-adapter-webhooks-redeliver"}}, &producer_events));
   const Instant now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   for (const std::string& id : order) {
@@ -162,26 +146,10 @@ int redeliver(const ServiceConfig& config, const RedeliverOptions& options, std:
     d.attempt = 0;
     d.last_error.clear();
     d.next_attempt_at = now;
-    const std::string value = redelivery_value(d);
-    for (;;) {
-      RdKafka::ErrorCode e =
-          producer->produce(config.topics.partner_outbox, RdKafka::Topic::PARTITION_UA,
-                            RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
-                            value.size(), d.challenge_id.data(), d.challenge_id.size(), 0, nullptr);
-      if (e == RdKafka::ERR_NO_ERROR) break;
-      if (e != RdKafka::ERR__QUEUE_FULL)
-        throw std::runtime_error("cannot produce to the outbox: " + RdKafka::err2str(e));
-      producer->poll(10);
-    }
+    producer.produce(config.topics.partner_outbox, RdKafka::Topic::PARTITION_UA, d.challenge_id,
+                     redelivery_value(d));
   }
-  if (RdKafka::ErrorCode e = producer->flush(60000);
-      e != RdKafka::ERR_NO_ERROR || producer->outq_len() > 0)
-    throw std::runtime_error("redelivery records not acknowledged by Kafka: " +
-                             RdKafka::err2str(e));
-  producer->poll(0);
-  if (failures.failed > 0)
-    throw std::runtime_error(std::to_string(failures.failed) +
-                             " redelivery records were not written: " + failures.last);
+  producer.flush("redelivery records");
   out << "redelivered " << order.size() << " dead-lettered deliveries of partner "
       << options.partner << " to " << config.topics.partner_outbox << " (" << read
       << " DLQ records read, " << undecodable << " unreadable)\n";

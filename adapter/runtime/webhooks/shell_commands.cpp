@@ -3,7 +3,7 @@
 // event, and the per-partner metrics.
 #include <stdexcept>
 
-#include "adapter/runtime/kafka/json_log.h"
+#include "adapter/infra/kafka/json_log.h"
 #include "adapter/runtime/webhooks/delivery_shell_impl.h"
 #include "connectors/webhooks/delivery.h"
 

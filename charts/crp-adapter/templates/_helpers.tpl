@@ -163,6 +163,18 @@ config/ (docs/decisions/0016), so the chart never holds a second copy of them.
 {{- $_ := set $admin "token_file" (printf "%s/admin/%s" (include "crp-adapter.secretsDir" .) .Values.admin.tokenSecret.key) -}}
 {{- end -}}
 {{- $_ := set $cfg "admin" $admin -}}
+{{- /* GOV.UK Notify: the API key and callback token are mounted files (secretsDir/notify/...). */ -}}
+{{- $n := .Values.notify -}}
+{{- if $n.enabled -}}
+{{- $dir := printf "%s/notify" (include "crp-adapter.secretsDir" .) -}}
+{{- $notify := dict "base_url" $n.baseUrl "rate_limit_per_minute" (int $n.rateLimitPerMinute) "api_key" (dict "file" (printf "%s/api-key/%s" $dir $n.apiKeySecret.key)) -}}
+{{- with $n.serviceId -}}{{- $_ := set $notify "service_id" . -}}{{- end -}}
+{{- if $n.callbackTokenSecret.name -}}
+{{- $_ := set $notify "callback_token" (dict "file" (printf "%s/callback/%s" $dir $n.callbackTokenSecret.key)) -}}
+{{- end -}}
+{{- with $n.fallbackEmail -}}{{- $_ := set $notify "fallback_email" . -}}{{- end -}}
+{{- $_ := set $cfg "notify" $notify -}}
+{{- end -}}
 {{- /* Further files, last, so that they cannot silently replace the ones above. */ -}}
 {{- range $path, $content := .Values.extraFiles -}}
 {{- if or (hasKey $files $path) (eq $path "crp-adapter.json") -}}
