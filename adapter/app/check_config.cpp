@@ -7,6 +7,7 @@
 #include <set>
 #include <vector>
 
+#include "adapter/app/changelog_impact.h"
 #include "adapter/engine/protocol_loader.h"
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
@@ -239,6 +240,19 @@ int check_config(const CheckConfigOptions& options, std::ostream& out, std::ostr
     // A warning, not a failure: the statutory rules carry on past the published data.
     for (const auto& c : calendars_running_out(*config, options.now))
       err << "crp-adapter: warning: " << describe(c, config->calendar_file) << "\n";
+  }
+  if (config && problems.empty() && options.changelog) {
+    attempt(problems, path, [&] {
+      // The brokers' credentials are secrets: read them, unless told not to.
+      const ServiceConfig kafka = options.offline ? *config : load_service_config(path);
+      const ChangelogImpact impact = changelog_impact(kafka, out);
+      if (impact.quarantined > 0) {
+        problems.add(std::to_string(impact.quarantined) + " open challenge" +
+                     (impact.quarantined == 1 ? "" : "s") +
+                     " in the changelog would be quarantined (listed above): load the protocol "
+                     "version they run under, or declare a migration for their stage");
+      }
+    });
   }
   if (!problems.empty()) {
     problems.print(err);

@@ -13,6 +13,9 @@ struct CheckConfigOptions {
   std::string config_file;
   bool offline = false;  // read no secret (partner keys, Kafka {file}/{env} values)
   Instant now{};         // today, for the calendar horizon warning
+  // Read the changelog and list the open challenges the configuration would move
+  // to a newer protocol version or quarantine; any quarantine is a problem.
+  bool changelog = false;
 };
 
 // Prints one line per problem on `err` ("crp-adapter: configuration error: ..."), calendar

@@ -2,7 +2,7 @@
 //   crp-adapter run --config FILE [--instance NAME]
 //   crp-adapter replay --config FILE --input EVENTS.jsonl|- [--until ISO8601] [--strict]
 //                      [--headers]
-//   crp-adapter check-config --config FILE [--offline]
+//   crp-adapter check-config --config FILE [--offline] [--changelog]
 //   crp-adapter whatif --config FILE --variant FILE --input EVENTS.jsonl|- [--until ISO8601]
 //                      [--csv FILE] [--html FILE]
 //   crp-adapter report --config FILE --from DATE --to DATE [--out DIR] [--input FACTS.jsonl]
@@ -102,7 +102,7 @@ constexpr Command kCommands[] = {
      "would produce on stdout, webhook calls as topic webhook:<partner>; --headers adds each\n"
      "record's headers (a dead letter's are always shown). Problems per record\n"
      "and a summary (records in, records out per topic, dead letters by class) go to stderr."},
-    {"check-config", "check-config --config FILE [--offline]",
+    {"check-config", "check-config --config FILE [--offline] [--changelog]",
      "Loads and validates the service configuration, protocols, calendar, directory and\n"
      "partners, reads the Kafka credentials and the partners' signing keys\n"
      "(CRP_PARTNER_SECRET_<ID>), prints \"ok: N protocols\" and exits. --offline reads no\n"
@@ -178,7 +178,10 @@ po::options_description options_for(std::string_view command) {
         "html", po::value<std::string>(), "also write the comparison as an HTML page to FILE");
   } else if (command == "check-config") {
     o.add_options()("offline", po::bool_switch(),
-                    "read no secret: partner signing keys, Kafka {file}/{env} values");
+                    "read no secret: partner signing keys, Kafka {file}/{env} values")(
+        "changelog", po::bool_switch(),
+        "also read the changelog (the config's brokers) and list the open challenges this "
+        "configuration would move to a newer protocol version or quarantine");
   } else if (command == "report") {
     o.add_options()("from", po::value<std::string>(), "first date, YYYY-MM-DD")(
         "to", po::value<std::string>(), "last date, YYYY-MM-DD")(
@@ -403,9 +406,9 @@ int main(int argc, char** argv) {
       return crp::webhooks::redeliver(config, options, std::cout, std::cerr);
     }
     // check-config: every problem in one run (adapter/app/check_config.h).
-    return crp::cli::check_config(
-        {vm["config"].as<std::string>(), vm["offline"].as<bool>(), wall_clock()}, std::cout,
-        std::cerr);
+    return crp::cli::check_config({vm["config"].as<std::string>(), vm["offline"].as<bool>(),
+                                   wall_clock(), vm["changelog"].as<bool>()},
+                                  std::cout, std::cerr);
   } catch (const po::error& e) {
     std::cerr << "crp-adapter: " << e.what() << "\n"
               << "usage: crp-adapter " << spec->synopsis << "\n"

@@ -48,6 +48,10 @@ struct Challenge {
   std::string id;
   std::string case_id;
   std::string protocol;
+  // The version of `protocol` it runs under: the newest when it was raised,
+  // a later one only by a migration (docs/decisions/0061). State written
+  // before versions existed is version 1.
+  int protocol_version = 1;
   std::string track;
   std::string agency;
   std::vector<std::string> categories;

@@ -23,6 +23,10 @@ constexpr char kTagV3 = '\x03';
 // Version 4 is version 3 plus the pending reminders; written only when one is
 // pending, so every other record stays version 3, byte for byte.
 constexpr char kTagV4 = '\x04';
+// Version 5 is version 4 plus the protocol version; written only for a
+// challenge under a version other than 1, so every other record is unchanged.
+constexpr char kTagV5 = '\x05';
+constexpr std::uint64_t kMaxProtocolVersion = 1000000;  // the protocol schema's maximum
 constexpr std::uint64_t kMaxCount = 1u << 24;  // more items than bytes is corrupt anyway
 
 // seq counts a challenge's outputs (their ids): near 2^63 it is damage, and
@@ -159,8 +163,9 @@ class Reader {
 
 std::string encode_challenge(const Challenge& c) {
   Writer w(c.opened_at);
-  const bool v4 = has_reminder(c);
-  w.byte(v4 ? kTagV4 : kTagV3);
+  const bool v5 = c.protocol_version != 1;
+  const bool v4 = v5 || has_reminder(c);
+  w.byte(v5 ? kTagV5 : v4 ? kTagV4 : kTagV3);
   w.varint(zigzag(ms(c.opened_at)));  // the base every later time is relative to
   w.str(c.id);
   w.str(c.case_id);
@@ -218,20 +223,22 @@ std::string encode_challenge(const Challenge& c) {
       w.time(*c.duties[i].remind_at);
     }
   }
+  if (v5) w.varint(static_cast<std::uint64_t>(c.protocol_version));
   return w.take();
 }
 
 std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& error) {
   if (!bytes.empty() && bytes.front() == '{') return decode_challenge_json_v1(bytes, error);
   if (bytes.empty() ||
-      (bytes.front() != kTagV2 && bytes.front() != kTagV3 && bytes.front() != kTagV4)) {
-    error = "not a challenge state record (neither version 2/3/4 nor version 1 JSON)";
+      (bytes.front() < kTagV2 || bytes.front() > kTagV5)) {
+    error = "not a challenge state record (neither version 2-5 nor version 1 JSON)";
     return std::nullopt;
   }
   Reader r(bytes);
   const char tag = static_cast<char>(r.byte());
-  const bool v3 = tag == kTagV3 || tag == kTagV4;
-  const bool v4 = tag == kTagV4;
+  const bool v3 = tag >= kTagV3;
+  const bool v4 = tag >= kTagV4;
+  const bool v5 = tag == kTagV5;
   Challenge c;
   c.opened_at = r.time();
   r.set_base(c.opened_at);
@@ -299,12 +306,15 @@ std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& e
       c.duties[i].remind_at = r.time();
     }
   }
+  if (v5 && r.ok()) {
+    const std::uint64_t version = r.varint();
+    if (version < 1 || version > kMaxProtocolVersion) r.fail("protocol version out of range");
+    c.protocol_version = static_cast<int>(version);
+  }
   if (r.ok() && !r.at_end()) r.fail("unexpected bytes after the record");
   if (r.ok() && c.id.empty()) r.fail("challenge state record lacks an id");
   if (!r.ok()) {
-    error = std::string(v4   ? "version 4"
-                        : v3 ? "version 3"
-                             : "version 2") +
+    error = "version " + std::to_string(static_cast<int>(tag)) +
             " challenge state record: " + r.error();
     return std::nullopt;
   }

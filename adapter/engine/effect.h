@@ -35,6 +35,9 @@ struct LifecycleEvent {
   // process_limit, step_down_check) and when it was due before the calendar changed.
   std::string deadline{};
   std::optional<Instant> previous_due_at{};
+  // challenge.protocol_migrated: the protocol version it left and the one it runs under now.
+  int previous_protocol_version = 0;
+  int protocol_version = 0;
 };
 
 // Who must hear of it by email; the email connector resolves roles to addresses.
@@ -67,6 +70,16 @@ struct PartnerDecision {
   std::optional<Instant> due_at;
 };
 
+// For the people who run the service, not the people in the protocol: a
+// challenge restored into a configuration that has no place for it
+// (challenge.quarantined, docs/decisions/0061), on the operations topic.
+struct OperationsNotice {
+  std::string type;    // challenge.quarantined
+  std::string reason;  // names protocol, version and stage ids only
+  int protocol_version = 0;
+  std::string stage;
+};
+
 // The input could not be processed; the runtime dead-letters the original bytes.
 struct DlqDecision {
   std::string error_class;
@@ -78,12 +91,14 @@ struct Effect {
   std::string plan_id;       // a watched plan's (adapter/engine/watch)
   std::string case_id;
   std::string protocol;
+  int protocol_version = 0;  // the challenge's; 0 for a watched plan's (the newest)
   std::string track;
   std::string agency;
   std::string source_system;
   std::uint64_t seq = 0;  // per challenge; with challenge_id a stable output id
   Instant at{};           // the (virtual) time it was decided
-  std::variant<LifecycleEvent, NotificationDecision, CaseNoteDecision, PartnerDecision, DlqDecision>
+  std::variant<LifecycleEvent, NotificationDecision, CaseNoteDecision, PartnerDecision, DlqDecision,
+               OperationsNotice>
       what;
 
   // A plan's ids are prefixed, so they never meet a challenge's of the same text.

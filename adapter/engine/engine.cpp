@@ -47,11 +47,15 @@ Engine::Engine(std::shared_ptr<const ProtocolSet> protocols)
     : protocols_(protocols), watch_(std::move(protocols)) {}
 
 void Engine::apply(const InboundEvent& e, Instant now, Effects& out) {
+  announce_restored(now, out);
   if (is_activity(e.type)) return watch_.apply(e, now, out);
   const Admission admission(e, now, out, Admission::Subject::challenge);
   const ProtocolRuntime* rt =
       admission.protocol(*protocols_, "unknown protocol " + quoted_identifier(e.protocol));
   if (!rt || !admission.dates_in_range(e.meeting_at)) return;
+  if (auto q = quarantined_.find(e.challenge_id); q != quarantined_.end()) {
+    return admission.refuse({"crp.ChallengeQuarantined", "challenge is quarantined: " + q->second.reason});
+  }
   const TimerQueue::Slot found = index_.find(e.challenge_id, slots_);
   Challenge work;
   const std::string fingerprint = fingerprint_text(event_fingerprint(e));
@@ -68,11 +72,19 @@ void Engine::apply(const InboundEvent& e, Instant now, Effects& out) {
         Admission::Verdict::admit)
       return;
     work = existing;
+    // It runs under the version it started under (or was migrated to).
+    rt = protocols_->find(existing.protocol, existing.protocol_version);
+    if (!rt) {
+      return admission.refuse({"crp.ProtocolVersionNotLoaded",
+                               "challenge runs under protocol " + existing.protocol + " version " +
+                                   std::to_string(existing.protocol_version) + ", not loaded"});
+    }
   } else {
     if (!creates_challenge(e.type))
       return admission.refuse({"crp.UnknownChallenge", "no such challenge"});
     work.id = e.challenge_id;
     work.protocol = e.protocol;
+    work.protocol_version = rt->protocol.version;  // the newest loaded
   }
 
   Effects produced;
@@ -91,6 +103,7 @@ void Engine::apply(const InboundEvent& e, Instant now, Effects& out) {
 }
 
 void Engine::advance_to(Instant now, Effects& out) {
+  announce_restored(now, out);
   const auto now_ms = now.time_since_epoch().count();
   while (auto entry = timers_.pop_due(now_ms)) {
     fire(entry->slot, Instant(std::chrono::milliseconds(entry->due)), now, out);
@@ -105,7 +118,8 @@ void Engine::fire(TimerQueue::Slot slot, Instant due, Instant now, Effects& out)
     drop(c.id);
     return;
   }
-  const ProtocolRuntime* rt = protocols_->find(c.protocol);
+  // Loaded: restore placed it (or quarantined it), and only the calendar changes while running.
+  const ProtocolRuntime* rt = protocols_->find(c.protocol, c.protocol_version);
   if (!rt) throw std::logic_error("challenge " + c.id + " runs under a protocol no longer loaded");
   // A deadline that passed while nobody was looking (late event, restart) is
   // decided now; what it records still happened at the deadline.
@@ -130,8 +144,8 @@ void Engine::change_calendar(std::shared_ptr<const ProtocolSet> next, Instant no
             [&](TimerQueue::Slot a, TimerQueue::Slot b) { return slots_[a].id < slots_[b].id; });
   for (const TimerQueue::Slot slot : open) {
     const Challenge& c = slots_[slot];
-    const ProtocolRuntime* before = protocols_->find(c.protocol);
-    const ProtocolRuntime* after = next->find(c.protocol);
+    const ProtocolRuntime* before = protocols_->find(c.protocol, c.protocol_version);
+    const ProtocolRuntime* after = next->find(c.protocol, c.protocol_version);
     if (!before || !after) continue;
     Challenge work = c;
     Effects produced;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,8 +48,29 @@ class Engine {
   std::size_t pending_timers() const { return timers_.size(); }
 
   // Restores a challenge (from the changelog) with its timers; replaces any
-  // existing state for the same id.
+  // existing state for the same id. Where it runs is decided as it comes back
+  // (adapter/engine/protocol_placement.h): under its own protocol version; moved
+  // to a newer one by that version's migration (challenge.protocol_migrated is
+  // emitted by the next apply or advance_to, and the moved state then written);
+  // or quarantined.
   void restore(Challenge c);
+  // A challenge restored into a configuration with no place for it: kept
+  // as it was (its changelog record is never rewritten), none of its timers
+  // run, and its events are dead-lettered with the reason, until a
+  // configuration that has its protocol version and stage is deployed
+  // (docs/decisions/0061). challenge.quarantined goes to the operations topic.
+  struct Quarantined {
+    Challenge challenge;
+    std::string reason;
+  };
+  const std::map<std::string, Quarantined>& quarantined() const { return quarantined_; }
+  // Restored challenges moved to a newer version, not yet announced: the
+  // version and stage each left (find() gives where it is now).
+  struct Moved {
+    int from_version;
+    std::string from_stage;
+  };
+  const std::map<std::string, Moved>& migrated_on_restore() const { return migrated_; }
   // Makes room for `challenges` in all, so a restore of that many neither
   // rehashes the index nor moves every challenge as the slots grow.
   void reserve(std::size_t challenges);
@@ -86,6 +108,8 @@ class Engine {
   void sync_timer(TimerQueue::Slot slot);
   void fire(TimerQueue::Slot slot, Instant due, Instant now, Effects& out);
   void link_finding(const InboundEvent& e, Instant now, Effects& produced);
+  // The notices of restore's migrations and quarantines, at the first time the engine is told.
+  void announce_restored(Instant now, Effects& out);
 
   std::shared_ptr<const ProtocolSet> protocols_;
   std::vector<Challenge> slots_;
@@ -97,6 +121,11 @@ class Engine {
   std::vector<std::string> forgotten_;  // since the last take_dirty()
   Watch watch_;
   std::chrono::milliseconds closed_retention_{0};
+  std::map<std::string, Quarantined> quarantined_;
+  // Restored since the last announcement, by id: migrated (the version and stage it
+  // left) or quarantined (announced again after each restore, until it is placed).
+  std::map<std::string, Moved> migrated_;
+  std::vector<std::string> newly_quarantined_;
 };
 
 }  // namespace crp

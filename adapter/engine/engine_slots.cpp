@@ -1,17 +1,74 @@
 // The engine's challenges in their slots and their one timer each: restore,
 // drop, the dirty set the changelog writer takes, and keeping the timer queue
 // in step with each challenge's next deadline.
+#include <algorithm>
 #include <iterator>
 
 #include "adapter/engine/engine.h"
+#include "adapter/engine/protocol_placement.h"
+#include "adapter/engine/step.h"
 #include "adapter/engine/watch/plan_codec.h"
 
 namespace crp {
 
 void Engine::restore(Challenge c) {
+  const Placement placed = place(*protocols_, c);
+  if (placed.kind == Placement::Kind::quarantined) {
+    drop(c.id);
+    newly_quarantined_.push_back(c.id);
+    std::string id = c.id;
+    quarantined_.insert_or_assign(std::move(id), Quarantined{std::move(c), placed.reason});
+    return;
+  }
+  quarantined_.erase(c.id);
+  if (placed.kind == Placement::Kind::migrated) {
+    // Not marked dirty: the moved state is written once its notice is out, so
+    // a crash before then moves it again on the next restore, and announces it.
+    migrated_.insert_or_assign(c.id, Moved{c.protocol_version, c.stage});
+    migrate(c, placed);
+  } else {
+    migrated_.erase(c.id);
+  }
   TimerQueue::Slot slot = slot_for(c.id, /*mark_dirty=*/false);
   slots_[slot] = std::move(c);
   sync_timer(slot);
+}
+
+void Engine::announce_restored(Instant now, Effects& out) {
+  if (migrated_.empty() && newly_quarantined_.empty()) return;
+  for (const auto& [id, moved] : migrated_) {
+    const TimerQueue::Slot slot = index_.find(id, slots_);
+    if (slot == ChallengeIndex::kNone) continue;  // dropped since
+    Challenge& c = slots_[slot];
+    Step(*protocols_->find(c.protocol, c.protocol_version), c, now, out)
+        .on_migrated(moved.from_version, moved.from_stage);
+    if (!is_dirty_[slot]) {
+      is_dirty_[slot] = true;
+      dirty_.push_back(slot);
+    }
+  }
+  migrated_.clear();
+  std::sort(newly_quarantined_.begin(), newly_quarantined_.end());
+  newly_quarantined_.erase(std::unique(newly_quarantined_.begin(), newly_quarantined_.end()),
+                           newly_quarantined_.end());
+  for (const std::string& id : newly_quarantined_) {
+    auto q = quarantined_.find(id);
+    if (q == quarantined_.end()) continue;
+    const Challenge& c = q->second.challenge;
+    Effect e;
+    e.challenge_id = c.id;
+    e.case_id = c.case_id;
+    e.protocol = c.protocol;
+    e.protocol_version = c.protocol_version;
+    e.track = c.track;
+    e.agency = c.agency;
+    e.source_system = c.source_system;
+    e.seq = c.seq;  // its state is not changed, so no output id of its own is taken
+    e.at = now;
+    e.what = OperationsNotice{"challenge.quarantined", q->second.reason, c.protocol_version, c.stage};
+    out.push_back(std::move(e));
+  }
+  newly_quarantined_.clear();
 }
 
 void Engine::reserve(std::size_t challenges) {
@@ -22,6 +79,8 @@ void Engine::reserve(std::size_t challenges) {
 }
 
 void Engine::drop(const std::string& id) {
+  quarantined_.erase(id);
+  migrated_.erase(id);
   const TimerQueue::Slot slot = index_.erase(id, slots_);
   if (slot == ChallengeIndex::kNone) return;
   timers_.cancel(slot);

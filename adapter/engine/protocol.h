@@ -140,8 +140,21 @@ struct GoodPracticeNotes {
   std::vector<std::string> exemplary_cc;
 };
 
+// How challenges open under an older version move to this one (`migrations`):
+// each stage of `from_version` listed in `stages` moves to the stage named; a
+// stage not listed keeps its id if this version has it. A challenge in a stage
+// with no place here is quarantined, never guessed (docs/decisions/0061).
+struct Migration {
+  int from_version = 0;
+  std::map<std::string, std::string> stages;  // old stage id -> stage id here
+};
+
 struct Protocol {
   std::string id;
+  // Revisions of one protocol are versions of one id: a challenge keeps the
+  // version it started under; new challenges take the newest loaded.
+  int version = 1;
+  std::vector<Migration> migrations;
   std::string title;
   std::string case_system = "generic";
   std::string time_zone = "Europe/London";

@@ -198,6 +198,7 @@ class Checker {
       reminder(s, at);
     }
     acyclic();
+    migrations();
   }
 
  private:
@@ -231,6 +232,24 @@ class Checker {
   void stages(const std::vector<std::string>& ss, const std::string& at) const {
     for (std::size_t i = 0; i < ss.size(); ++i) stage_ref(ss[i], json::pointer_append(at, i));
   }
+  // A migration moves challenges forward, once per older version, into stages that exist.
+  void migrations() const {
+    std::set<int> from;
+    for (std::size_t i = 0; i < p_.migrations.size(); ++i) {
+      const Migration& m = p_.migrations[i];
+      const std::string at = json::pointer_append("/migrations", i);
+      if (m.from_version >= p_.version) {
+        fail(at + "/from_version", "a migration comes from an older version than " +
+                                       std::to_string(p_.version) + ", not " +
+                                       std::to_string(m.from_version));
+      }
+      if (!from.insert(m.from_version).second)
+        fail(at + "/from_version", "a second migration from version " +
+                                       std::to_string(m.from_version));
+      for (const auto& [old_stage, stage] : m.stages)
+        stage_ref(stage, json::pointer_append(at + "/stages", old_stage));
+    }
+  }
   void acyclic() const {
     for (std::size_t i = 0; i < p_.stages.size(); ++i) {
       std::set<std::string> seen{p_.stages[i].id};
@@ -257,6 +276,17 @@ Protocol load_protocol(const rapidjson::Value& doc, const std::string& file) {
   }
   Protocol p;
   p.id = doc["id"].GetString();
+  if (doc.HasMember("version")) p.version = doc["version"].GetInt();
+  if (doc.HasMember("migrations")) {
+    for (const auto& m : doc["migrations"].GetArray()) {
+      Migration migration{m["from_version"].GetInt(), {}};
+      if (m.HasMember("stages")) {
+        for (auto it = m["stages"].MemberBegin(); it != m["stages"].MemberEnd(); ++it)
+          migration.stages.emplace(it->name.GetString(), it->value.GetString());
+      }
+      p.migrations.push_back(std::move(migration));
+    }
+  }
   p.title = doc["title"].GetString();
   p.case_system = str(doc, "case_system", "generic");
   p.time_zone = str(doc, "time_zone", "Europe/London");

@@ -43,6 +43,9 @@ class Engine::Step {
   // The calendar changed from `before`'s to this step's: recounts the open
   // deadlines (adapter/engine/step_calendar.cpp). True when the state changed.
   bool on_calendar_change(const ProtocolRuntime& before);
+  // A restore moved the challenge from `from_version` (at `from_stage`) to
+  // this step's version: challenge.protocol_migrated.
+  void on_migrated(int from_version, const std::string& from_stage);
 
  private:
   // The protocol as it applies to this challenge.

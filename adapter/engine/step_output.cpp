@@ -38,6 +38,7 @@ Effect& Engine::Step::emit(decltype(Effect::what) what) {
   e.challenge_id = c_.id;
   e.case_id = c_.case_id;
   e.protocol = c_.protocol;
+  e.protocol_version = c_.protocol_version;
   e.track = c_.track;
   e.agency = c_.agency;
   e.source_system = c_.source_system;

@@ -42,7 +42,9 @@ void OutputRouter::route(const Effect& e, const Engine& engine, const Record* in
   const Challenge* challenge = e.challenge_id.empty() ? nullptr : engine.find(e.challenge_id);
   const WatchedPlan* plan = e.plan_id.empty() ? nullptr : engine.watch().find(e.plan_id);
   const connectors::SinkInput in{
-      e, engine.protocols().find(e.protocol),
+      e,
+      e.protocol_version > 0 ? engine.protocols().find(e.protocol, e.protocol_version)
+                             : engine.protocols().find(e.protocol),
       e.challenge_id.empty() ? connectors::subject_of(plan) : connectors::subject_of(challenge),
       challenge, plan};
   std::vector<connectors::SinkFailure> failures;

@@ -179,10 +179,10 @@ std::shared_ptr<const ProtocolSet> with_calendar(const ProtocolSet& current,
                                                  const std::string& calendar_file) {
   std::map<std::string, std::shared_ptr<const WorkingCalendar>> calendars;
   auto next = std::make_shared<ProtocolSet>();
-  for (const auto& [id, runtime] : current.all()) {
+  current.for_each_version([&](const ProtocolRuntime& runtime) {
     next->add(runtime.protocol,
               calendar_for(calendars, calendar_text, calendar_file, runtime.protocol));
-  }
+  });
   return next;
 }
 
@@ -206,9 +206,10 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
   for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
     std::string file = resolve(base, list[i].GetString());
     Protocol p = load_protocol_file(file);
-    if (protocols->find(p.id)) {
+    if (protocols->find(p.id, p.version)) {
       throw ConfigError(path, json::pointer_append("/protocols", i),
-                        "protocol id '" + p.id + "' loaded twice");
+                        "protocol '" + p.id + "' version " + std::to_string(p.version) +
+                            " loaded twice");
     }
     auto cal = calendar_for(calendars, calendar_text, calendar_file, p);
     protocols->add(std::move(p), std::move(cal));

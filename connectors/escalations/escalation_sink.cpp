@@ -30,6 +30,12 @@ std::string lifecycle_value(const Effect& e, const LifecycleEvent& ev) {
   if (ev.due_at) field_if_set(w, "due_at", format_iso8601(*ev.due_at));
   field_if_set(w, "deadline", ev.deadline);
   if (ev.previous_due_at) field_if_set(w, "previous_due_at", format_iso8601(*ev.previous_due_at));
+  if (ev.protocol_version > 0) {
+    w.Key("previous_protocol_version");
+    w.Int(ev.previous_protocol_version);
+    w.Key("protocol_version");
+    w.Int(ev.protocol_version);
+  }
   field_if_set(w, "rule", ev.rule);
   field_if_set(w, "finding_id", ev.finding_id);
   field_if_set(w, "conference_id", ev.conference_id);

@@ -79,6 +79,13 @@ def total(samples, name, **labels):
     return sum(v for (n, l), v in samples.items() if n == name and want <= set(l))
 
 
+def holding(adapter, name="e2e"):
+    """(owned partitions, transaction open) from the /metrics of `adapter`'s latest start:
+    what a fault test records just before its fault, to show the fault hit an adapter at work."""
+    m = metrics(Admin(h.admin_port(adapter, name=name)))
+    return total(m, "crp_owned_partitions"), total(m, "crp_transaction_open")
+
+
 def refuses(binary, work, name, admin, pointer, check):
     config = h.write_config(work / f"{name}.json", "127.0.0.1:1", {}, admin=admin)
     done = subprocess.run([binary, "run", "--config", config], capture_output=True, text=True, timeout=60)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from e2e_harness import BIG, CHANGELOG, INPUT, KAFKA_LOCAL, OUTPUTS, REPO
+from e2e_harness import BIG, CHANGELOG, INPUT, KAFKA_LOCAL, OUTPUTS, QUIET, REPO
 
 
 class Cluster:
@@ -128,9 +128,7 @@ class Cluster:
             return None, None
 
     def admin(self):
-        # log_level 2: no "Connect ... refused" line per broker every 50 ms while nodes start or
-        # are down (hundreds of lines that pushed the suite's verdict out of CI's excerpt).
-        return AdminClient({"bootstrap.servers": self.bootstrap, "log_level": 2})
+        return AdminClient({"bootstrap.servers": self.bootstrap, **QUIET})
 
     def _until(self, metadata_ok, timeout, every, failure, admin=None):
         """Asks for metadata (of `admin`, else any broker) until metadata_ok(it) holds; exits
@@ -192,5 +190,5 @@ class Cluster:
             return want <= {t for t, m in meta.topics.items() if m.error is None and len(m.partitions) == partitions
                             and all(pm.leader >= 0 for pm in m.partitions.values())}
         for node in range(1, self.NODES + 1):
-            one = AdminClient({"bootstrap.servers": f"127.0.0.1:{self.port + node - 1}", "log_level": 2})
+            one = AdminClient({"bootstrap.servers": f"127.0.0.1:{self.port + node - 1}", **QUIET})
             self._until(all_led, 120, 0.2, f"broker {node} does not list every topic", admin=one)

@@ -15,7 +15,7 @@ import time
 
 import e2e_crash_recovery as crash
 import e2e_harness as h
-from e2e_admin import Admin, metrics, total
+from e2e_admin import holding
 
 NAME = "e2e_two_instances"
 PARTITIONS = 3
@@ -24,12 +24,6 @@ PARTITIONS = 3
 def wait_log(adapter, message, timeout=60):
     return h.eventually(lambda: any(l.get("message") == message for l in adapter.log_lines()), bool, timeout,
                         name=NAME)
-
-
-def holding(adapter):
-    """(owned partitions, transaction open) from the /metrics of `adapter`'s latest start."""
-    m = metrics(Admin(h.admin_port(adapter, name=NAME)))
-    return total(m, "crp_owned_partitions"), total(m, "crp_transaction_open")
 
 
 def main():
@@ -80,7 +74,7 @@ def main():
         feeder.start()
         time.sleep(rng.uniform(1.0, 3.0))
         # Killed holding partitions with a transaction open, as scraped just before.
-        owned, open_txn = h.eventually(lambda: holding(one), lambda held: held[0] > 0 and held[1] == 1, 15,
+        owned, open_txn = h.eventually(lambda: holding(one, NAME), lambda held: held[0] > 0 and held[1] == 1, 15,
                                        one, every=0.05, name=NAME)
         scraped = time.monotonic()
         killed = one.kill()
@@ -91,7 +85,7 @@ def main():
         feeder.join()
         h.wait_consumed(bootstrap, two, 300, NAME)
         check(two.alive(), "the survivor processed the rest alone")
-        took = h.eventually(lambda: holding(two)[0], lambda n: n == PARTITIONS, 30, two, name=NAME)
+        took = h.eventually(lambda: holding(two, NAME)[0], lambda n: n == PARTITIONS, 30, two, name=NAME)
         check(took == PARTITIONS, f"the survivor owns all {PARTITIONS} partitions ({took:.0f})")
 
         # 3. A newcomer under the survivor's name fences it.

@@ -22,7 +22,10 @@ namespace {
 constexpr int kDefaultPartitions = 6;
 constexpr int kTimeoutMs = 30000;
 
-enum class Role { input, output, dead_letter, changelog };
+// operations: needed only to say what operators must know (challenge.quarantined);
+// a deployment without it and without runtime.create_topics still starts, and
+// those notices are then only logged.
+enum class Role { input, output, dead_letter, changelog, operations };
 
 struct NeededTopic {
   std::string name;
@@ -43,6 +46,7 @@ std::vector<NeededTopic> needed_topics(const ServiceConfig& c) {
   out.push_back({c.topics.facts, "/topics/facts", Role::output});
   out.push_back({c.topics.dlq, "/topics/dlq", Role::dead_letter});
   out.push_back({c.topics.changelog, "/topics/changelog", Role::changelog});
+  out.push_back({c.webhooks.operations_topic, "/webhooks/operations_topic", Role::operations});
   return out;
 }
 
@@ -214,9 +218,16 @@ TopicLayout prepare_topics(const ServiceConfig& config, RdKafka::Handle& client,
   std::map<std::string, int> counts = partition_counts(client);
   check_co_partitioned(config, needed, counts);  // before creating anything
 
+  TopicLayout layout;
   std::vector<NeededTopic> missing;
   for (const NeededTopic& t : needed) {
     if (counts.count(t.name)) continue;
+    if (!config.create_topics && t.role == Role::operations) {
+      log(LogLevel::warning, "operations topic missing: its notices are only logged",
+          {{"topic", t.name}, {"fix", "create it or set runtime.create_topics"}});
+      layout.operations = false;
+      continue;
+    }
     if (!config.create_topics) {
       throw json::ConfigError(
           config.file, t.pointer,
@@ -246,7 +257,6 @@ TopicLayout prepare_topics(const ServiceConfig& config, RdKafka::Handle& client,
     throw std::runtime_error("topic " + config.topics.changelog +
                              " was created but is not visible in the metadata");
   }
-  TopicLayout layout;
   layout.partitions = counts.at(config.topics.changelog);
   const auto dlq = topic_config(client, config.topics.dlq);
   if (auto it = dlq.find("max.message.bytes"); it != dlq.end())

@@ -17,6 +17,7 @@ namespace crp::kafka {
 struct TopicLayout {
   std::int32_t partitions = 0;    // shared by the inputs and the changelog
   int dead_letter_max_bytes = 0;  // the DLQ topic's max.message.bytes (0: unknown)
+  bool operations = true;         // the operations topic exists (or was created)
 };
 
 // Checks, creates if allowed and describes the topics.

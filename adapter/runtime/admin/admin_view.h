@@ -25,6 +25,11 @@ class AdminView {
   virtual void for_each_challenge(
       const std::function<void(const Challenge&, std::int32_t partition)>& visit) const = 0;
   virtual const Challenge* find_challenge(const std::string& id, std::int32_t& partition) const = 0;
+  // Quarantined challenges (restored with no place in the configuration,
+  // docs/decisions/0061) with the reason; none unless the service keeps any.
+  virtual void for_each_quarantined(
+      const std::function<void(const Challenge&, const std::string& reason, std::int32_t partition)>&)
+      const {}
   // The service's clock (wall clock, or the test offset), for "overdue".
   virtual Instant now() const = 0;
 };

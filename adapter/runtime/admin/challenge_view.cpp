@@ -31,7 +31,8 @@ bool is_overdue(const Challenge& c, Instant now) {
   return false;
 }
 
-std::string challenge_json(const Challenge& c, std::int32_t partition, Instant now) {
+std::string challenge_json(const Challenge& c, std::int32_t partition, Instant now,
+                           const std::string* quarantine_reason) {
   rapidjson::StringBuffer b;
   Writer w(b);
   w.StartObject();
@@ -39,6 +40,14 @@ std::string challenge_json(const Challenge& c, std::int32_t partition, Instant n
   w.String(c.id);
   w.Key("protocol");
   w.String(c.protocol);
+  w.Key("protocol_version");
+  w.Int(c.protocol_version);
+  if (quarantine_reason) {
+    w.Key("quarantined");
+    w.Bool(true);
+    w.Key("quarantine_reason");
+    w.String(*quarantine_reason);
+  }
   w.Key("track");
   w.String(c.track);
   w.Key("agency");

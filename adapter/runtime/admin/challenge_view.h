@@ -18,6 +18,8 @@ namespace crp::admin {
 bool is_overdue(const Challenge& c, Instant now);
 
 // One challenge as a JSON object, for GET /v1/challenges/{id} and lists.
-std::string challenge_json(const Challenge& c, std::int32_t partition, Instant now);
+// A quarantined one also carries "quarantined": true and the reason.
+std::string challenge_json(const Challenge& c, std::int32_t partition, Instant now,
+                           const std::string* quarantine_reason = nullptr);
 
 }  // namespace crp::admin

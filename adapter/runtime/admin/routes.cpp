@@ -90,14 +90,22 @@ AdminResponse AdminRoutes::handle(const AdminRequest& request) const {
 AdminResponse AdminRoutes::challenges(const std::string& path, const std::string& query) const {
   const Instant now = view_.now();
   if (path == kChallengesPrefix || path == std::string(kChallengesPrefix) + "/") {
-    const std::optional<std::string> overdue = query_value(query, "overdue");
-    if (overdue != "true") {
-      return error_response(400, "list with ?overdue=true (the only listing offered)");
+    const bool overdue = query_value(query, "overdue") == "true";
+    const bool quarantined = query_value(query, "quarantined") == "true";
+    if (!overdue && !quarantined) {
+      return error_response(400, "list with ?overdue=true or ?quarantined=true");
     }
     std::vector<std::pair<std::string, std::string>> found;  // id -> JSON, sorted by id
-    view_.for_each_challenge([&](const Challenge& c, std::int32_t partition) {
-      if (is_overdue(c, now)) found.emplace_back(c.id, challenge_json(c, partition, now));
-    });
+    if (overdue) {
+      view_.for_each_challenge([&](const Challenge& c, std::int32_t partition) {
+        if (is_overdue(c, now)) found.emplace_back(c.id, challenge_json(c, partition, now));
+      });
+    } else {
+      view_.for_each_quarantined(
+          [&](const Challenge& c, const std::string& reason, std::int32_t partition) {
+            found.emplace_back(c.id, challenge_json(c, partition, now, &reason));
+          });
+    }
     std::sort(found.begin(), found.end());
     std::string body = "{\"challenges\":[";
     for (std::size_t i = 0; i < found.size(); ++i) {
@@ -113,9 +121,15 @@ AdminResponse AdminRoutes::challenges(const std::string& path, const std::string
   const std::string id = path.substr(kChallengesPrefix.size() + 1);
   if (!plausible_id(id)) return error_response(400, "malformed challenge id");
   std::int32_t partition = -1;
-  const Challenge* c = view_.find_challenge(id, partition);
-  if (!c) return error_response(404, "no challenge with this id on this instance's partitions");
-  return {200, "application/json", challenge_json(*c, partition, now), {}};
+  if (const Challenge* c = view_.find_challenge(id, partition))
+    return {200, "application/json", challenge_json(*c, partition, now), {}};
+  std::string body;
+  view_.for_each_quarantined(
+      [&](const Challenge& c, const std::string& reason, std::int32_t partition) {
+        if (c.id == id) body = challenge_json(c, partition, now, &reason);
+      });
+  if (!body.empty()) return {200, "application/json", std::move(body), {}};
+  return error_response(404, "no challenge with this id on this instance's partitions");
 }
 
 }  // namespace crp::admin

@@ -157,8 +157,18 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
     workers.finish();  // applies the rest; rethrows a record that cannot be decoded
   }
 
-  std::size_t challenges = 0, timers = 0, plans = 0, plan_checks = 0;
+  std::size_t challenges = 0, timers = 0, plans = 0, plan_checks = 0, quarantined = 0;
   for (const auto& [p, engine] : engines) {
+    // Kept, not run, until a configuration with a place for it is deployed (decision 0061).
+    for (const auto& [id, q] : engine->quarantined()) {
+      log(LogLevel::warning, "challenge quarantined",
+          {{"challenge_id", id},
+           {"protocol", q.challenge.protocol},
+           {"protocol_version", q.challenge.protocol_version},
+           {"stage", q.challenge.stage},
+           {"reason", q.reason}});
+    }
+    quarantined += engine->quarantined().size();
     challenges += engine->size();
     timers += engine->pending_timers();
     plans += engine->watch().size();
@@ -173,6 +183,7 @@ void ChangelogRestorer::restore(const std::map<std::int32_t, Engine*>& engines,
        {"records", records},
        {"challenges", challenges},
        {"pending_timers", timers},
+       {"quarantined", quarantined},
        {"plans", plans},
        {"plan_checks", plan_checks},
        {"ms", ms}});

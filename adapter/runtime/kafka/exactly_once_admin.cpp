@@ -58,6 +58,14 @@ void ExactlyOnceService::for_each_challenge(
   }
 }
 
+void ExactlyOnceService::for_each_quarantined(
+    const std::function<void(const Challenge&, const std::string&, std::int32_t)>& visit) const {
+  for (const auto& [partition, task] : tasks_) {
+    if (restoring_.count(partition)) continue;
+    for (const auto& [id, q] : task->engine.quarantined()) visit(q.challenge, q.reason, partition);
+  }
+}
+
 const Challenge* ExactlyOnceService::find_challenge(const std::string& id,
                                                     std::int32_t& partition) const {
   for (const auto& [p, task] : tasks_) {
@@ -100,6 +108,10 @@ void ExactlyOnceService::register_metrics(admin::MetricsRegistry& m) {
                               {"protocol", "stage"});
   metrics_.pending_timers =
       &m.gauge("crp_pending_timers", "Deadlines waiting to fire on this instance").with({});
+  metrics_.quarantined = &m.gauge("crp_challenges_quarantined",
+                                  "Restored challenges whose protocol, version, stage or route "
+                                  "is not loaded: kept, not run (docs/decisions/0061)",
+                                  {"protocol"});
   metrics_.owned_partitions =
       &m.gauge("crp_owned_partitions", "Input partitions this instance owns").with({});
   metrics_.transaction_open =
@@ -168,12 +180,15 @@ void ExactlyOnceService::refresh_gauges() {
   }
   metrics_.open->zero_all();
   metrics_.overdue->zero_all();
+  metrics_.quarantined->zero_all();
   std::size_t timers = 0;
+  std::map<std::string, int> quarantined;
   const Instant at = wall_now();
   std::map<std::pair<std::string, std::string>, std::pair<int, int>> by_stage;
   for (const auto& [partition, task] : tasks_) {
     if (restoring_.count(partition)) continue;
     timers += task->engine.pending_timers();
+    for (const auto& [id, q] : task->engine.quarantined()) ++quarantined[q.challenge.protocol];
     task->engine.for_each([&](const Challenge& c) {
       if (c.closed()) return;
       auto& [open, overdue] = by_stage[{c.protocol, c.stage}];
@@ -185,6 +200,7 @@ void ExactlyOnceService::refresh_gauges() {
     metrics_.open->with({key.first, key.second}).set(counts.first);
     metrics_.overdue->with({key.first, key.second}).set(counts.second);
   }
+  for (const auto& [protocol, n] : quarantined) metrics_.quarantined->with({protocol}).set(n);
   metrics_.pending_timers->set(static_cast<double>(timers));
   metrics_.owned_partitions->set(static_cast<double>(tasks_.size()));
   metrics_.transaction_open->set(producer_.in_transaction() ? 1 : 0);

@@ -84,6 +84,7 @@ void ExactlyOnceService::run() {
   const TopicLayout layout =
       prepare_topics(config_, producer_.handle(), producer_.max_message_bytes());
   dead_letter_limit_ = producer_.max_message_bytes();
+  operations_topic_ = layout.operations;
   if (layout.dead_letter_max_bytes > 0) {
     dead_letter_limit_ = std::min(dead_letter_limit_, layout.dead_letter_max_bytes);
   }
@@ -219,6 +220,8 @@ void ExactlyOnceService::on_consumer_error(const RdKafka::Message& message) {
 
 void ExactlyOnceService::produce_outputs() {
   for (const Output& o : outputs_) {
+    // Without the operations topic its notices are in the log only (topic_setup.h).
+    if (!operations_topic_ && o.record.topic == config_.webhooks.operations_topic) continue;
     if (o.record.topic != config_.topics.dlq) {
       if (!producer_.produce(o.record, -1)) {
         throw std::runtime_error("an output record to " + o.record.topic +
