@@ -14,7 +14,8 @@ namespace {
 
 int changelog_partitions(const ServiceConfig& config) {
   std::string error;
-  kafka::ConfPtr conf = kafka::restore_consumer_conf(config, nullptr, kafka::Isolation::read_committed);
+  kafka::ConfPtr conf =
+      kafka::restore_consumer_conf(config, nullptr, kafka::Isolation::read_committed);
   std::unique_ptr<RdKafka::KafkaConsumer> client(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!client) throw std::runtime_error("cannot create a Kafka client: " + error);
   std::unique_ptr<RdKafka::Topic> topic(

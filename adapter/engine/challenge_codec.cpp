@@ -27,7 +27,7 @@ constexpr char kTagV4 = '\x04';
 // challenge under a version other than 1, so every other record is unchanged.
 constexpr char kTagV5 = '\x05';
 constexpr std::uint64_t kMaxProtocolVersion = 1000000;  // the protocol schema's maximum
-constexpr std::uint64_t kMaxCount = 1u << 24;  // more items than bytes is corrupt anyway
+constexpr std::uint64_t kMaxCount = 1u << 24;           // more items than bytes is corrupt anyway
 
 // seq counts a challenge's outputs (their ids): near 2^63 it is damage, and
 // incrementing it must never wrap round to reuse an id.
@@ -229,8 +229,7 @@ std::string encode_challenge(const Challenge& c) {
 
 std::optional<Challenge> decode_challenge(std::string_view bytes, std::string& error) {
   if (!bytes.empty() && bytes.front() == '{') return decode_challenge_json_v1(bytes, error);
-  if (bytes.empty() ||
-      (bytes.front() < kTagV2 || bytes.front() > kTagV5)) {
+  if (bytes.empty() || (bytes.front() < kTagV2 || bytes.front() > kTagV5)) {
     error = "not a challenge state record (neither version 2-5 nor version 1 JSON)";
     return std::nullopt;
   }

@@ -54,7 +54,8 @@ void Engine::apply(const InboundEvent& e, Instant now, Effects& out) {
       admission.protocol(*protocols_, "unknown protocol " + quoted_identifier(e.protocol));
   if (!rt || !admission.dates_in_range(e.meeting_at)) return;
   if (auto q = quarantined_.find(e.challenge_id); q != quarantined_.end()) {
-    return admission.refuse({"crp.ChallengeQuarantined", "challenge is quarantined: " + q->second.reason});
+    return admission.refuse(
+        {"crp.ChallengeQuarantined", "challenge is quarantined: " + q->second.reason});
   }
   const TimerQueue::Slot found = index_.find(e.challenge_id, slots_);
   Challenge work;

@@ -65,7 +65,8 @@ void Engine::announce_restored(Instant now, Effects& out) {
     e.source_system = c.source_system;
     e.seq = c.seq;  // its state is not changed, so no output id of its own is taken
     e.at = now;
-    e.what = OperationsNotice{"challenge.quarantined", q->second.reason, c.protocol_version, c.stage};
+    e.what =
+        OperationsNotice{"challenge.quarantined", q->second.reason, c.protocol_version, c.stage};
     out.push_back(std::move(e));
   }
   newly_quarantined_.clear();

@@ -244,8 +244,8 @@ class Checker {
                                        std::to_string(m.from_version));
       }
       if (!from.insert(m.from_version).second)
-        fail(at + "/from_version", "a second migration from version " +
-                                       std::to_string(m.from_version));
+        fail(at + "/from_version",
+             "a second migration from version " + std::to_string(m.from_version));
       for (const auto& [old_stage, stage] : m.stages)
         stage_ref(stage, json::pointer_append(at + "/stages", old_stage));
     }

@@ -4,6 +4,7 @@
 #include "connectors/email/email_sink.h"
 #include "connectors/escalations/escalation_sink.h"
 #include "connectors/facts/fact_sink.h"
+#include "connectors/operations/operations_sink.h"
 #include "connectors/sink_registry.h"
 #include "connectors/webhooks/outbox_sink.h"
 
@@ -28,6 +29,8 @@ OutputRouter::OutputRouter(const ServiceConfig& config) : config_(config) {
   sinks_.push_back(std::make_unique<connectors::casenotes::CaseNoteSink>(
       t.casenotes, connectors::case_note_formats()));
   sinks_.push_back(std::make_unique<webhooks::OutboxSink>(t.partner_outbox, config.agencies));
+  sinks_.push_back(std::make_unique<connectors::operations::OperationsSink>(
+      config.webhooks.operations_topic, config.source));
 }
 
 OutputRouter::~OutputRouter() = default;

@@ -1,6 +1,7 @@
 // Turns engine effects into the records the service produces: each effect goes
 // to every sink (connectors/sink.h), one per output topic: escalations
-// (CloudEvents binary mode), facts, email, case notes, the partner outbox.
+// (CloudEvents binary mode), facts, email, case notes, the partner outbox, and
+// operations notices.
 // DLQ decisions, and what a sink could not write, become the original input
 // with Kafka Connect error headers. Used identically by `run` and by `replay`.
 #pragma once

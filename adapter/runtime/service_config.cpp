@@ -207,9 +207,9 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
     std::string file = resolve(base, list[i].GetString());
     Protocol p = load_protocol_file(file);
     if (protocols->find(p.id, p.version)) {
-      throw ConfigError(path, json::pointer_append("/protocols", i),
-                        "protocol '" + p.id + "' version " + std::to_string(p.version) +
-                            " loaded twice");
+      throw ConfigError(
+          path, json::pointer_append("/protocols", i),
+          "protocol '" + p.id + "' version " + std::to_string(p.version) + " loaded twice");
     }
     auto cal = calendar_for(calendars, calendar_text, calendar_file, p);
     protocols->add(std::move(p), std::move(cal));

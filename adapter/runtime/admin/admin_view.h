@@ -28,8 +28,8 @@ class AdminView {
   // Quarantined challenges (restored with no place in the configuration,
   // docs/decisions/0061) with the reason; none unless the service keeps any.
   virtual void for_each_quarantined(
-      const std::function<void(const Challenge&, const std::string& reason, std::int32_t partition)>&)
-      const {}
+      const std::function<void(const Challenge&, const std::string& reason,
+                               std::int32_t partition)>&) const {}
   // The service's clock (wall clock, or the test offset), for "overdue".
   virtual Instant now() const = 0;
 };

@@ -69,9 +69,8 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
   void for_each_challenge(
       const std::function<void(const Challenge&, std::int32_t)>& visit) const override;
   const Challenge* find_challenge(const std::string& id, std::int32_t& partition) const override;
-  void for_each_quarantined(
-      const std::function<void(const Challenge&, const std::string&, std::int32_t)>& visit)
-      const override;
+  void for_each_quarantined(const std::function<void(const Challenge&, const std::string&,
+                                                     std::int32_t)>& visit) const override;
   Instant now() const override { return wall_now(); }
   // The calendar in use: the one loaded at start, or the calendar file as last reloaded.
   std::shared_ptr<const ProtocolSet> calendar() const { return calendar_; }
@@ -139,9 +138,9 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
   std::map<TopicPartition, std::int64_t> positions_;  // next offset to read, as processed
   std::map<TopicPartition, std::int64_t> rewind_to_;  // last committed (or first read) offset
 
-  int dead_letter_limit_ = 0;    // bytes a dead letter may have on the DLQ topic
+  int dead_letter_limit_ = 0;     // bytes a dead letter may have on the DLQ topic
   bool operations_topic_ = true;  // false: operations notices are logged only
-  std::vector<Output> outputs_;  // reused between records
+  std::vector<Output> outputs_;   // reused between records
   std::size_t batch_records_ = 0;
   std::chrono::steady_clock::time_point batch_deadline_{};
 
