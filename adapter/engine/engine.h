@@ -6,7 +6,9 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adapter/engine/challenge.h"
@@ -39,6 +41,18 @@ class Engine {
   void change_calendar(std::shared_ptr<const ProtocolSet> next, Instant now, Effects& out);
   // The protocols and calendars the engine runs under (the latest calendar).
   const ProtocolSet& protocols() const { return *protocols_; }
+  // The restored state was counted under `before`'s calendar, not the one the
+  // engine was built with: the next change_calendar() recounts from it.
+  void assume_calendar(std::shared_ptr<const ProtocolSet> before);
+
+  // The text of the bank-holidays file the deadlines were last counted under,
+  // kept in the changelog under kCalendarKey beside the challenges, so that a
+  // file changed while the service was stopped is caught up after the restore
+  // (docs/decisions/0060). Empty when the changelog holds none (older state).
+  static constexpr std::string_view kCalendarKey = "crp:calendar";
+  const std::optional<std::string>& counted_calendar() const { return counted_calendar_; }
+  // Records it; written with the state of the next take_dirty().
+  void set_counted_calendar(std::string text);
 
   // The earliest pending deadline over all challenges.
   std::optional<Instant> next_due() const;
@@ -122,6 +136,8 @@ class Engine {
   Watch watch_;
   std::chrono::milliseconds closed_retention_{0};
   std::map<std::string, Quarantined> quarantined_;
+  std::optional<std::string> counted_calendar_;
+  bool counted_calendar_dirty_ = false;
   // Restored since the last announcement, by id: migrated (the version and stage it
   // left) or quarantined (announced again after each restore, until it is placed).
   std::map<std::string, Moved> migrated_;

@@ -101,6 +101,10 @@ std::vector<std::string> Engine::take_dirty() {
   forgotten_.clear();
   for (const std::string& plan : watch_.take_dirty())
     ids.push_back(std::string(kPlanKeyPrefix) + plan);
+  if (counted_calendar_dirty_) {
+    counted_calendar_dirty_ = false;
+    ids.emplace_back(kCalendarKey);
+  }
   return ids;
 }
 

@@ -17,7 +17,19 @@ std::string plan_id_of(std::string_view key) {
 
 }  // namespace
 
+void Engine::assume_calendar(std::shared_ptr<const ProtocolSet> before) {
+  protocols_ = before;
+  watch_.set_protocols(std::move(before));
+}
+
+void Engine::set_counted_calendar(std::string text) {
+  if (counted_calendar_ == text) return;
+  counted_calendar_ = std::move(text);
+  counted_calendar_dirty_ = true;
+}
+
 std::string Engine::encode_state(const std::string& key) const {
+  if (key == kCalendarKey) return counted_calendar_.value_or(std::string());
   if (is_plan_key(key)) {
     const WatchedPlan* p = watch_.find(plan_id_of(key));
     return p ? encode_plan(*p) : std::string();
@@ -27,6 +39,10 @@ std::string Engine::encode_state(const std::string& key) const {
 }
 
 bool Engine::restore_state(std::string_view key, std::string_view value, std::string& error) {
+  if (key == kCalendarKey) {
+    counted_calendar_ = std::string(value);
+    return true;
+  }
   if (is_plan_key(key)) {
     auto plan = decode_plan(value, error);
     if (!plan) return false;
@@ -40,6 +56,10 @@ bool Engine::restore_state(std::string_view key, std::string_view value, std::st
 }
 
 void Engine::drop_state(std::string_view key) {
+  if (key == kCalendarKey) {
+    counted_calendar_.reset();
+    return;
+  }
   if (is_plan_key(key)) return watch_.drop(plan_id_of(key));
   drop(std::string(key));
 }

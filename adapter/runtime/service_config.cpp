@@ -215,6 +215,7 @@ ServiceConfig load_service_config(const std::string& path, Secrets secrets) {
     protocols->add(std::move(p), std::move(cal));
   }
   c.protocols = protocols;
+  c.calendar_text = std::move(calendar_text);
 
   for (rapidjson::SizeType i = 0; i < doc["inputs"].Size(); ++i) {
     const rapidjson::Value& in = doc["inputs"][i];

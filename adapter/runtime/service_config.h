@@ -70,6 +70,7 @@ struct Input {
 struct ServiceConfig {
   std::string file;           // where it was loaded from
   std::string calendar_file;  // the bank-holidays.json it read (resolved path)
+  std::string calendar_text;  // its content, as the protocols' calendars were read from it
   std::string source = "urn:crp-adapter";
   std::shared_ptr<const ProtocolSet> protocols;
   std::vector<Input> inputs;

@@ -10,7 +10,10 @@
      with one challenge.deadline_changed and one email, equal to what
      `replay --calendar-change` computes for the same records;
   4. the adapter restarts on the new file: no deadline_changed is written again,
-     and a challenge raised after the restart is counted under the new calendar.
+     and a challenge raised after the restart is counted under the new calendar;
+  5. a second holiday is added while the adapter is stopped: at the restart exactly
+     the open deadlines after it move, once (the changelog keeps the calendar each
+     partition was counted under), and a further restart moves nothing.
 """
 import json
 import signal
@@ -146,6 +149,40 @@ def main():
               f"with it, {without} without")
         check(later.stop() == 0, "clean stop after the restart")
         check(not h.log_errors(later), "no error log lines after the restart")
+
+        # 5. Changed while the service is stopped: a second one-off holiday, two working days
+        # later. The changelog keeps the calendar each partition was counted under, so the
+        # restart recounts from it: the open deadlines whose window holds the new day move,
+        # once, and a further restart moves nothing.
+        second = fifth_working_day(one_off, known | {one_off.isoformat()})
+        changed["england-and-wales"]["events"].append(
+            {"title": "Second one-off bank holiday", "date": second.isoformat(), "notes": "", "bunting": True})
+        calendar.write_text(json.dumps(changed))
+        restarted = t.adapter(config, "adapter3.log", instance="calendar")
+        noticed = h.eventually(
+            lambda: [l for l in restarted.log_lines()
+                     if l.get("message") == "partition state counted under another calendar file: "
+                                            "recounting its open deadlines"],
+            bool, 60, restarted, name=NAME)
+        check(noticed, "the restart found state counted under the previous file")
+        after_stop = h.eventually(lambda: moved(committed(bootstrap, "crp.escalations")),
+                                  lambda g: len(g) > len(again), 30, restarted, every=0.5, name=NAME)
+        new_moves = [m for m in after_stop if m not in again]
+        check(new_moves and all(old[:10] >= second.isoformat() and new > old for *_, old, new in new_moves)
+              and ("CAL-NOW", "response") in {(k, d) for k, d, *_ in new_moves}
+              and ("CAL-AFTER", "response") in {(k, d) for k, d, *_ in new_moves},
+              f"the holiday on {second}, added while stopped, moves the open deadlines after it "
+              f"(CAL-NOW's and CAL-AFTER's responses among them): {new_moves}")
+        emails = [v for _, v in committed(bootstrap, "crp.notifications.email") if v.get("template_id") == TEMPLATE]
+        check(len(emails) == len(after_stop), f"one email per moved deadline: {len(emails)} for {len(after_stop)}")
+        check(restarted.stop() == 0 and not h.log_errors(restarted), "clean stop, no error lines")
+        final = t.adapter(config, "adapter4.log", instance="calendar")
+        h.eventually(lambda: any(l.get("message") == "running" for l in final.log_lines()), bool, 60, final,
+                     name=NAME)
+        time.sleep(6)  # past the first file check
+        check(moved(committed(bootstrap, "crp.escalations")) == after_stop,
+              "a further restart moves nothing")
+        check(final.stop() == 0, "clean stop at the end")
     return t.status
 
 

@@ -175,5 +175,41 @@ TEST(EngineCalendarChange, AHolidayTakenAwayCanBringADeadlineDueAtOnce) {
   EXPECT_TRUE(changes(out).empty());
 }
 
+// Changed while stopped: the changelog keeps the calendar a partition was counted
+// under (Engine::kCalendarKey), and an engine restored with it starts from that
+// calendar, so the next change_calendar() to the file's moves what a live change would.
+TEST(EngineCalendarChange, TheCountedCalendarIsKeptWithTheStateAndRestoredFromIt) {
+  const std::string plain =
+      json::read_file(std::string(CRP_SOURCE_DIR) + "/config/calendars/bank-holidays.json");
+  Engine before(example_config().protocols);
+  Effects out;
+  raise(before, "C1", "2027-06-07T09:00:00Z", out);  // due Mon 21 Jun under the plain calendar
+  before.set_counted_calendar(plain);
+  std::vector<std::string> dirty = before.take_dirty();
+  ASSERT_EQ(dirty.size(), 2u);
+  EXPECT_EQ(dirty[1], Engine::kCalendarKey);
+  EXPECT_EQ(before.encode_state(std::string(Engine::kCalendarKey)), plain);
+  before.set_counted_calendar(plain);  // unchanged: not written again
+  EXPECT_TRUE(before.take_dirty().empty());
+
+  // Restored by a service whose file now has Fri 11 Jun as a bank holiday.
+  auto extra = with_extra_holiday("2027-06-11");
+  Engine after(extra);
+  std::string error;
+  ASSERT_TRUE(after.restore_state(Engine::kCalendarKey, plain, error)) << error;
+  ASSERT_TRUE(after.restore_state("C1", encode_challenge(*before.find("C1")), error)) << error;
+  ASSERT_EQ(after.counted_calendar(), plain);
+  EXPECT_EQ(after.size(), 1u);  // the calendar record is no challenge
+  after.assume_calendar(example_config().protocols);
+  out.clear();
+  after.change_calendar(extra, at("2027-06-07T12:00:00Z"), out);
+  auto moved = changes(out);
+  ASSERT_EQ(moved.size(), 1u);
+  EXPECT_EQ(format_iso8601(*moved[0].second.previous_due_at), "2027-06-21T16:00:00Z");
+  EXPECT_EQ(format_iso8601(*moved[0].second.due_at), "2027-06-22T16:00:00Z");
+  after.drop_state(Engine::kCalendarKey);
+  EXPECT_FALSE(after.counted_calendar().has_value());
+}
+
 }  // namespace
 }  // namespace crp

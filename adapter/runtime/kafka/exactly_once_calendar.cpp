@@ -36,11 +36,7 @@ std::optional<std::pair<std::int64_t, std::uintmax_t>> stamp(const std::string& 
 
 void ExactlyOnceService::watch_calendar() {
   calendar_stamp_ = stamp(config_.calendar_file);
-  try {
-    calendar_digest_ = fnv1a64(json::read_file(config_.calendar_file));
-  } catch (const json::ConfigError&) {
-    calendar_digest_ = 0;  // read again at the first check
-  }
+  calendar_digest_ = fnv1a64(config_.calendar_text);  // as the start-up calendar was read
   next_calendar_check_ = std::chrono::steady_clock::now() + kCalendarCheckEvery;
   wait_for_hangup();
 }
@@ -72,6 +68,7 @@ void ExactlyOnceService::check_calendar(bool forced) {
       return;
     }
     next = with_calendar(*calendar_, text, config_.calendar_file);
+    calendar_text_ = text;
   } catch (const json::ConfigError& e) {
     log(LogLevel::error, "calendar file refused: the calendar in use stays",
         {{"file", e.file()}, {"pointer", e.pointer()}, {"reason", e.reason()}});
@@ -90,8 +87,15 @@ void ExactlyOnceService::catch_up_calendars() {
 }
 
 void ExactlyOnceService::catch_up_calendar(PartitionTask& task) {
-  if (&task.engine.protocols() == calendar_.get() || failed_ || restoring_.count(task.partition))
+  if (failed_ || restoring_.count(task.partition)) return;
+  if (!task.calendar_compared) {
+    task.calendar_compared = true;
+    compare_counted_calendar(task);
+  }
+  if (&task.engine.protocols() == calendar_.get()) {
+    task.engine.set_counted_calendar(calendar_text_);  // a no-op once recorded
     return;
+  }
   // On the event clock a partition restored here has no time until its first
   // event: the change waits for it rather than be dated 1970.
   if (config_.event_clock && task.processor.clock() == Instant{}) return;
@@ -107,7 +111,28 @@ void ExactlyOnceService::catch_up_calendar(PartitionTask& task) {
     log(LogLevel::info, "calendar change: deadlines recounted",
         {{"partition", task.partition}, {"deadlines_changed", changed}});
   }
+  task.engine.set_counted_calendar(calendar_text_);  // committed with the recounted state
   produce_outputs();
+}
+
+// A partition's state may have been counted under another calendar file than
+// the one the service started with: a file changed while the service was
+// stopped (or on another instance). Its engine then starts from that calendar,
+// so the catch-up recounts from it to the current one, as a live change would.
+void ExactlyOnceService::compare_counted_calendar(PartitionTask& task) {
+  const std::optional<std::string>& counted = task.engine.counted_calendar();
+  if (!counted || *counted == config_.calendar_text) return;
+  try {
+    task.engine.assume_calendar(with_calendar(
+        *start_calendar_, *counted, "the changelog's " + std::string(Engine::kCalendarKey)));
+    log(LogLevel::info,
+        "partition state counted under another calendar file: recounting its open deadlines",
+        {{"partition", task.partition}, {"file", config_.calendar_file}});
+  } catch (const json::ConfigError& e) {
+    // Unreadable (a calendar library from another release?): nothing to recount from.
+    log(LogLevel::warning, "calendar recorded in the changelog unreadable; deadlines stay",
+        {{"partition", task.partition}, {"reason", e.reason()}});
+  }
 }
 
 }  // namespace crp::kafka

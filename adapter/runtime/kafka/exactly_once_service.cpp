@@ -55,6 +55,7 @@ ExactlyOnceService::ExactlyOnceService(const ServiceConfig& config, boost::asio:
       start_calendar_(config.protocols),
       calendar_(config.protocols),
       hangup_(io, SIGHUP),
+      calendar_text_(config.calendar_text),
       memory_(config.memory_limit_mib) {
   // Test-only fault injection (test_hooks.h): only in a CRP_TEST_HOOKS build;
   // run_service() refused to start already if one is set in any other.

@@ -124,6 +124,7 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
   void check_calendar(bool forced);
   void catch_up_calendars();
   void catch_up_calendar(PartitionTask& task);
+  void compare_counted_calendar(PartitionTask& task);
 
   const ServiceConfig& config_;
   boost::asio::io_context& io_;
@@ -157,6 +158,7 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
   std::chrono::steady_clock::time_point next_calendar_check_{};
   std::optional<std::pair<std::int64_t, std::uintmax_t>> calendar_stamp_;  // mtime, size
   std::uint64_t calendar_digest_ = 0;  // of the text calendar_ was read from
+  std::string calendar_text_;          // that text: each partition's changelog keeps it
   bool stopping_ = false;
   bool closed_ = false;
   bool failed_ = false;                // fatal error: no more commits

@@ -25,6 +25,9 @@ struct PartitionTask {
   PartitionTask& operator=(const PartitionTask&) = delete;
 
   const std::int32_t partition;
+  // Whether the calendar its restored state was counted under has been compared
+  // with the service's (ExactlyOnceService::catch_up_calendar).
+  bool calendar_compared = false;
   Engine engine;
   Processor processor;  // holds a reference to `engine`: tasks never move
 };
