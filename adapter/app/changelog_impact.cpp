@@ -3,9 +3,11 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <set>
 #include <stdexcept>
 
 #include "adapter/engine/engine.h"
+#include "adapter/engine/protocol_digests.h"
 #include "adapter/infra/kafka/kafka_properties.h"
 #include "adapter/runtime/kafka/changelog_restore.h"
 
@@ -48,9 +50,19 @@ ChangelogImpact changelog_impact(const ServiceConfig& config, std::ostream& out)
   ChangelogImpact impact;
   std::map<std::string, std::string> lines;  // by challenge id, for a stable order
   for (const auto& [partition, engine] : owned) {
+    const std::string* recorded = engine->counted(Engine::kProtocolsKey);
+    const std::set<std::string> edited =
+        recorded ? changed_in_place(*recorded, *config.protocols) : std::set<std::string>{};
     engine->for_each([&](const Challenge& c) {
       if (c.closed()) return;
       ++impact.open;
+      const std::string version = c.protocol + "@" + std::to_string(c.protocol_version);
+      if (edited.count(version)) {
+        ++impact.changed_in_place;
+        lines[c.id + " edited"] = "edited in place: " + c.id + " " + c.protocol + " version " +
+                                  std::to_string(c.protocol_version) +
+                                  ": its file changed since the challenge was counted under it";
+      }
       auto moved = engine->migrated_on_restore().find(c.id);
       if (moved == engine->migrated_on_restore().end()) {
         ++impact.runs;
@@ -76,7 +88,12 @@ ChangelogImpact changelog_impact(const ServiceConfig& config, std::ostream& out)
   out << "changelog " << config.topics.changelog << ": " << impact.open << " open challenge"
       << (impact.open == 1 ? "" : "s") << ": " << impact.runs << " run as before, "
       << impact.migrated << " move to a newer protocol version, " << impact.quarantined
-      << " would be quarantined\n";
+      << " would be quarantined";
+  if (impact.changed_in_place > 0) {
+    out << "; " << impact.changed_in_place << " under a protocol version edited in place (give "
+        << "a revision a new version to keep open challenges on the rules they started under)";
+  }
+  out << "\n";
   return impact;
 }
 

@@ -16,6 +16,9 @@ struct ChangelogImpact {
   int runs = 0;         // under their own version, as before
   int migrated = 0;     // to a newer version, by its migration
   int quarantined = 0;  // with no place in the configuration
+  // Of those that run or move: under a version whose file was edited in place
+  // since the changelog recorded it (a warning: give a revision a new version).
+  int changed_in_place = 0;
 };
 
 // Prints one line per affected challenge and a summary on `out`.

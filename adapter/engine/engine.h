@@ -45,14 +45,19 @@ class Engine {
   // engine was built with: the next change_calendar() recounts from it.
   void assume_calendar(std::shared_ptr<const ProtocolSet> before);
 
-  // The text of the bank-holidays file the deadlines were last counted under,
-  // kept in the changelog under kCalendarKey beside the challenges, so that a
-  // file changed while the service was stopped is caught up after the restore
-  // (docs/decisions/0060). Empty when the changelog holds none (older state).
+  // What the state was counted under, kept in each changelog partition beside
+  // the challenges under reserved keys (like the drift watch's "watch:"): the
+  // text of the bank-holidays file (kCalendarKey), so a file changed while the
+  // service was stopped is caught up after the restore (decision 0060), and
+  // the digest of each protocol version's definition (kProtocolsKey), so a
+  // version edited in place is noticed (decision 0061).
   static constexpr std::string_view kCalendarKey = "crp:calendar";
-  const std::optional<std::string>& counted_calendar() const { return counted_calendar_; }
-  // Records it; written with the state of the next take_dirty().
-  void set_counted_calendar(std::string text);
+  static constexpr std::string_view kProtocolsKey = "crp:protocols";
+  static bool is_counted_key(std::string_view key) { return key.starts_with("crp:"); }
+  // Null when the changelog holds none (state from before it was kept).
+  const std::string* counted(std::string_view key) const;
+  // Records it; written with the state of the next take_dirty() if it changed.
+  void set_counted(std::string_view key, std::string text);
 
   // The earliest pending deadline over all challenges.
   std::optional<Instant> next_due() const;
@@ -136,8 +141,8 @@ class Engine {
   Watch watch_;
   std::chrono::milliseconds closed_retention_{0};
   std::map<std::string, Quarantined> quarantined_;
-  std::optional<std::string> counted_calendar_;
-  bool counted_calendar_dirty_ = false;
+  std::map<std::string, std::string, std::less<>> counted_;
+  std::vector<std::string> counted_dirty_;
   // Restored since the last announcement, by id: migrated (the version and stage it
   // left) or quarantined (announced again after each restore, until it is placed).
   std::map<std::string, Moved> migrated_;

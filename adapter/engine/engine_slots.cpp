@@ -101,10 +101,11 @@ std::vector<std::string> Engine::take_dirty() {
   forgotten_.clear();
   for (const std::string& plan : watch_.take_dirty())
     ids.push_back(std::string(kPlanKeyPrefix) + plan);
-  if (counted_calendar_dirty_) {
-    counted_calendar_dirty_ = false;
-    ids.emplace_back(kCalendarKey);
-  }
+  std::sort(counted_dirty_.begin(), counted_dirty_.end());
+  counted_dirty_.erase(std::unique(counted_dirty_.begin(), counted_dirty_.end()),
+                       counted_dirty_.end());
+  std::move(counted_dirty_.begin(), counted_dirty_.end(), std::back_inserter(ids));
+  counted_dirty_.clear();
   return ids;
 }
 

@@ -22,14 +22,23 @@ void Engine::assume_calendar(std::shared_ptr<const ProtocolSet> before) {
   watch_.set_protocols(std::move(before));
 }
 
-void Engine::set_counted_calendar(std::string text) {
-  if (counted_calendar_ == text) return;
-  counted_calendar_ = std::move(text);
-  counted_calendar_dirty_ = true;
+const std::string* Engine::counted(std::string_view key) const {
+  auto it = counted_.find(key);
+  return it == counted_.end() ? nullptr : &it->second;
+}
+
+void Engine::set_counted(std::string_view key, std::string text) {
+  auto it = counted_.find(key);
+  if (it != counted_.end() && it->second == text) return;
+  counted_.insert_or_assign(std::string(key), std::move(text));
+  counted_dirty_.emplace_back(key);
 }
 
 std::string Engine::encode_state(const std::string& key) const {
-  if (key == kCalendarKey) return counted_calendar_.value_or(std::string());
+  if (is_counted_key(key)) {
+    const std::string* text = counted(key);
+    return text ? *text : std::string();
+  }
   if (is_plan_key(key)) {
     const WatchedPlan* p = watch_.find(plan_id_of(key));
     return p ? encode_plan(*p) : std::string();
@@ -39,8 +48,8 @@ std::string Engine::encode_state(const std::string& key) const {
 }
 
 bool Engine::restore_state(std::string_view key, std::string_view value, std::string& error) {
-  if (key == kCalendarKey) {
-    counted_calendar_ = std::string(value);
+  if (is_counted_key(key)) {
+    counted_.insert_or_assign(std::string(key), std::string(value));
     return true;
   }
   if (is_plan_key(key)) {
@@ -56,8 +65,8 @@ bool Engine::restore_state(std::string_view key, std::string_view value, std::st
 }
 
 void Engine::drop_state(std::string_view key) {
-  if (key == kCalendarKey) {
-    counted_calendar_.reset();
+  if (is_counted_key(key)) {
+    counted_.erase(std::string(key));
     return;
   }
   if (is_plan_key(key)) return watch_.drop(plan_id_of(key));

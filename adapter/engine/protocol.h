@@ -2,6 +2,7 @@
 // (schemas/protocol.schema.json). Immutable once loaded; the engine only reads it.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -155,6 +156,9 @@ struct Protocol {
   // version it started under; new challenges take the newest loaded.
   int version = 1;
   std::vector<Migration> migrations;
+  // FNV-1a of the file's JSON, re-serialised compactly (whitespace does not
+  // count): tells a version edited in place (adapter/engine/protocol_digests.h).
+  std::uint64_t definition_digest = 0;
   std::string title;
   std::string case_system = "generic";
   std::string time_zone = "Europe/London";

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "adapter/engine/fnv1a.h"
 #include "adapter/engine/watch/watch_loader.h"
 #include "adapter/json/json.h"
 #include "adapter/json/schema_registry.h"
@@ -276,6 +277,7 @@ Protocol load_protocol(const rapidjson::Value& doc, const std::string& file) {
   }
   Protocol p;
   p.id = doc["id"].GetString();
+  p.definition_digest = fnv1a64(json::to_string(doc));
   if (doc.HasMember("version")) p.version = doc["version"].GetInt();
   if (doc.HasMember("migrations")) {
     for (const auto& m : doc["migrations"].GetArray()) {

@@ -6,7 +6,8 @@ real broker; nothing is lost:
   2. the revision: Rotherham version 2 renames Stage 2 and Stage 3 and declares how
      version 1 moves (Stage 2 -> its new Stage 2; Stage 1 keeps its id), and
      version 1 is withdrawn; Calderdale version 2 (Stage 1 in 3 working days, not 5)
-     declares no migration, so both Calderdale versions are loaded.
+     declares no migration, so both Calderdale versions are loaded (and version 1's
+     file was edited in place: its open challenge is named, and `run` says so).
      `check-config --changelog` lists, before the deployment, the two challenges
      that move and the one that would be quarantined, and fails;
   3. deployed: the two move (challenge.protocol_migrated, once, and /v1 shows version 2);
@@ -58,6 +59,10 @@ def stage1_in_three_days(doc):
             s["response"]["deadline"]["amount"] = 3
 
 
+def retitled(doc):
+    doc["title"] += " (edited)"
+
+
 def committed(bootstrap, topic):
     return [(r["key"], json.loads(r["value"])) for r in h.read_committed(bootstrap, [topic])]
 
@@ -74,13 +79,16 @@ def main():
                                     [{"from_version": 1, "stages": {"stage2": "stage2_hos"}}]),
             "rotherham-v2-no-migration": revised("rotherham", {"stage2": "stage2_hos", "stage3": "stage3_panel"}, 2),
             "calderdale-v2": revised("calderdale", {}, 2, edit=stage1_in_three_days),
+            # Version 1 edited in place (not given a new version): its open challenge is named.
+            "calderdale-v1-edited": revised("calderdale", {}, 1, edit=retitled),
         }.items():
             files[tag] = work / f"{tag}.json"
             files[tag].write_text(json.dumps(doc, indent=2))
         shipped = json.loads((h.REPO / "config" / "crp-adapter.json").read_text())["protocols"]
         shipped = [str(h.REPO / "config" / p) for p in shipped]
         rotherham_v1 = str(PROTOCOLS / "rotherham.json")
-        others = [p for p in shipped if not p.endswith("/rotherham.json")]
+        others = [p for p in shipped if not p.endswith(("/rotherham.json", "/calderdale.json"))]
+        others.append(str(files["calderdale-v1-edited"]))
         runtime = {"commit_interval_ms": 100, "create_topics": True}
         admin = {"bind": "127.0.0.1:0", "token_file": str(token_file), "rate_limit_per_s": 1000}
 
@@ -91,6 +99,7 @@ def main():
         revision = config("revision.json", others + [str(files["rotherham-v2"]), str(files["calderdale-v2"])])
         restored = config("restored.json", others + [rotherham_v1, str(files["rotherham-v2-no-migration"]),
                                                      str(files["calderdale-v2"])])
+        assert sum("calderdale" in p for p in json.loads(open(revision).read())["protocols"]) == 2
 
         # 1. Open challenges under version 1.
         now = int(time.time())
@@ -114,12 +123,15 @@ def main():
         check(out.returncode == 3 and "moves: ROT-S1 rotherham version 1 stage stage1 -> version 2 stage stage1" in lines
               and "moves: ROT-S2 rotherham version 1 stage stage2 -> version 2 stage stage2_hos" in lines
               and any(l.startswith("quarantined: ROT-S3 rotherham version 1 stage stage3: ") for l in lines)
-              and not any("CAL-OLD" in l for l in lines)
+              and "edited in place: CAL-OLD calderdale version 1: its file changed since the challenge was counted "
+                  "under it" in lines
+              and not any("CAL-OLD" in l and not l.startswith("edited in place") for l in lines)
               and "1 open challenge in the changelog would be quarantined" in out.stderr,
               f"check-config --changelog lists the moves and the quarantine, and fails (exit {out.returncode}): "
               f"{out.stdout}{out.stderr[-400:]}")
         check(lines and lines[-1].startswith("changelog crp.state.changelog: 4 open challenges: 1 run as before, "
-                                             "2 move to a newer protocol version, 1 would be quarantined"),
+                                             "2 move to a newer protocol version, 1 would be quarantined; 1 under "
+                                             "a protocol version edited in place"),
               f"and sums them up: {lines[-1:]}")
 
         # 3. Deployed.
@@ -171,6 +183,9 @@ def main():
               and views["CAL-NEW"]["protocol_version"] == 2,
               f"versions in /v1: ROT-S2 {views['ROT-S2']['protocol_version']}, CAL-OLD "
               f"{views['CAL-OLD']['protocol_version']}, CAL-NEW {views['CAL-NEW']['protocol_version']}")
+        edited = [l for l in second.log_lines() if l.get("message", "").startswith("protocol versions changed in place")]
+        check(edited and all(l.get("versions") == "calderdale@1" for l in edited),
+              f"run says which version was edited in place: {[l.get('versions') for l in edited]}")
         check(second.stop() == 0, "clean stop after the revision")
         check(not h.log_errors(second), "no error log lines")
 

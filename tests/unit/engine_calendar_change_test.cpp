@@ -184,12 +184,12 @@ TEST(EngineCalendarChange, TheCountedCalendarIsKeptWithTheStateAndRestoredFromIt
   Engine before(example_config().protocols);
   Effects out;
   raise(before, "C1", "2027-06-07T09:00:00Z", out);  // due Mon 21 Jun under the plain calendar
-  before.set_counted_calendar(plain);
+  before.set_counted(Engine::kCalendarKey, plain);
   std::vector<std::string> dirty = before.take_dirty();
   ASSERT_EQ(dirty.size(), 2u);
   EXPECT_EQ(dirty[1], Engine::kCalendarKey);
   EXPECT_EQ(before.encode_state(std::string(Engine::kCalendarKey)), plain);
-  before.set_counted_calendar(plain);  // unchanged: not written again
+  before.set_counted(Engine::kCalendarKey, plain);  // unchanged: not written again
   EXPECT_TRUE(before.take_dirty().empty());
 
   // Restored by a service whose file now has Fri 11 Jun as a bank holiday.
@@ -198,7 +198,8 @@ TEST(EngineCalendarChange, TheCountedCalendarIsKeptWithTheStateAndRestoredFromIt
   std::string error;
   ASSERT_TRUE(after.restore_state(Engine::kCalendarKey, plain, error)) << error;
   ASSERT_TRUE(after.restore_state("C1", encode_challenge(*before.find("C1")), error)) << error;
-  ASSERT_EQ(after.counted_calendar(), plain);
+  ASSERT_NE(after.counted(Engine::kCalendarKey), nullptr);
+  EXPECT_EQ(*after.counted(Engine::kCalendarKey), plain);
   EXPECT_EQ(after.size(), 1u);  // the calendar record is no challenge
   after.assume_calendar(example_config().protocols);
   out.clear();
@@ -208,7 +209,7 @@ TEST(EngineCalendarChange, TheCountedCalendarIsKeptWithTheStateAndRestoredFromIt
   EXPECT_EQ(format_iso8601(*moved[0].second.previous_due_at), "2027-06-21T16:00:00Z");
   EXPECT_EQ(format_iso8601(*moved[0].second.due_at), "2027-06-22T16:00:00Z");
   after.drop_state(Engine::kCalendarKey);
-  EXPECT_FALSE(after.counted_calendar().has_value());
+  EXPECT_EQ(after.counted(Engine::kCalendarKey), nullptr);
 }
 
 }  // namespace

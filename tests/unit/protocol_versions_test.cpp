@@ -8,6 +8,7 @@
 #include <rapidjson/document.h>
 
 #include "adapter/engine/challenge_codec.h"
+#include "adapter/engine/protocol_digests.h"
 #include "adapter/engine/protocol_loader.h"
 #include "adapter/engine/protocol_placement.h"
 #include "adapter/json/json.h"
@@ -273,6 +274,28 @@ TEST(ProtocolVersions, TheLoaderRefusesAMigrationThatGoesNowhereOrBackwards) {
   refused(R"([{"from_version": 1}, {"from_version": 1}])", "/migrations/1/from_version");
   refused(R"([{"from_version": 1, "stages": {"stage2": "nowhere"}}])",
           "/migrations/0/stages/stage2");
+}
+
+TEST(ProtocolVersions, AVersionEditedInPlaceIsToldApartFromANewVersion) {
+  const auto before = set_of({rotherham_v1()});
+  const std::string recorded = protocol_digests(*before);
+  EXPECT_TRUE(changed_in_place(recorded, *before).empty());
+  // The same file re-indented: the same definition.
+  {
+    rapidjson::Document doc;
+    const std::string text = json::read_file(kRotherham);
+    doc.Parse(text.c_str(), text.size());
+    EXPECT_EQ(load_protocol(doc, "r.json").definition_digest, rotherham_v1().definition_digest);
+  }
+  // Version 1 edited in place; a version 2 beside it is new, not changed.
+  std::string text = json::read_file(kRotherham);
+  replace_all(text, "\"title\": \"", "\"title\": \"Edited: ");
+  rapidjson::Document doc;
+  doc.Parse(text.c_str(), text.size());
+  const auto after = set_of({load_protocol(doc, "r.json"), rotherham_v2(false)});
+  EXPECT_EQ(changed_in_place(recorded, *after), std::set<std::string>{"rotherham@1"});
+  EXPECT_TRUE(changed_in_place(protocol_digests(*after), *after).empty());
+  EXPECT_TRUE(changed_in_place("not json", *after).empty());
 }
 
 }  // namespace

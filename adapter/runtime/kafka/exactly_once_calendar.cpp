@@ -11,8 +11,10 @@
 // counted under the current calendar, so nothing is announced twice.
 #include <csignal>
 #include <filesystem>
+#include <set>
 
 #include "adapter/engine/fnv1a.h"
+#include "adapter/engine/protocol_digests.h"
 #include "adapter/infra/kafka/json_log.h"
 #include "adapter/json/json.h"
 #include "adapter/runtime/kafka/exactly_once_service.h"
@@ -90,10 +92,11 @@ void ExactlyOnceService::catch_up_calendar(PartitionTask& task) {
   if (failed_ || restoring_.count(task.partition)) return;
   if (!task.calendar_compared) {
     task.calendar_compared = true;
-    compare_counted_calendar(task);
+    compare_counted(task);
+    task.engine.set_counted(Engine::kProtocolsKey, protocol_digests_);  // a no-op once recorded
   }
   if (&task.engine.protocols() == calendar_.get()) {
-    task.engine.set_counted_calendar(calendar_text_);  // a no-op once recorded
+    task.engine.set_counted(Engine::kCalendarKey, calendar_text_);  // a no-op once recorded
     return;
   }
   // On the event clock a partition restored here has no time until its first
@@ -111,7 +114,8 @@ void ExactlyOnceService::catch_up_calendar(PartitionTask& task) {
     log(LogLevel::info, "calendar change: deadlines recounted",
         {{"partition", task.partition}, {"deadlines_changed", changed}});
   }
-  task.engine.set_counted_calendar(calendar_text_);  // committed with the recounted state
+  task.engine.set_counted(Engine::kCalendarKey,
+                          calendar_text_);  // committed with the recounted state
   produce_outputs();
 }
 
@@ -119,8 +123,22 @@ void ExactlyOnceService::catch_up_calendar(PartitionTask& task) {
 // the one the service started with: a file changed while the service was
 // stopped (or on another instance). Its engine then starts from that calendar,
 // so the catch-up recounts from it to the current one, as a live change would.
-void ExactlyOnceService::compare_counted_calendar(PartitionTask& task) {
-  const std::optional<std::string>& counted = task.engine.counted_calendar();
+void ExactlyOnceService::compare_counted(PartitionTask& task) {
+  // A protocol version edited in place (not given a new version): its open
+  // challenges now run under the edited rules. Told once, at the first start
+  // after the edit; `check-config --changelog` lists them before (decision 0061).
+  if (const std::string* protocols = task.engine.counted(Engine::kProtocolsKey)) {
+    const std::set<std::string> changed = changed_in_place(*protocols, *start_calendar_);
+    std::string list;
+    for (const std::string& v : changed) list += (list.empty() ? "" : ", ") + v;
+    if (!changed.empty()) {
+      log(LogLevel::warning,
+          "protocol versions changed in place: their open challenges run under the edited "
+          "definition (give a revision a new version instead)",
+          {{"partition", task.partition}, {"versions", list}});
+    }
+  }
+  const std::string* counted = task.engine.counted(Engine::kCalendarKey);
   if (!counted || *counted == config_.calendar_text) return;
   try {
     task.engine.assume_calendar(with_calendar(

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "adapter/engine/challenge_codec.h"
+#include "adapter/engine/protocol_digests.h"
 #include "adapter/infra/kafka/json_log.h"
 #include "adapter/infra/kafka/kafka_properties.h"
 #include "adapter/infra/kafka/test_hooks.h"
@@ -56,6 +57,7 @@ ExactlyOnceService::ExactlyOnceService(const ServiceConfig& config, boost::asio:
       calendar_(config.protocols),
       hangup_(io, SIGHUP),
       calendar_text_(config.calendar_text),
+      protocol_digests_(protocol_digests(*config.protocols)),
       memory_(config.memory_limit_mib) {
   // Test-only fault injection (test_hooks.h): only in a CRP_TEST_HOOKS build;
   // run_service() refused to start already if one is set in any other.

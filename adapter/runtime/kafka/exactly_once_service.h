@@ -124,7 +124,7 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
   void check_calendar(bool forced);
   void catch_up_calendars();
   void catch_up_calendar(PartitionTask& task);
-  void compare_counted_calendar(PartitionTask& task);
+  void compare_counted(PartitionTask& task);
 
   const ServiceConfig& config_;
   boost::asio::io_context& io_;
@@ -159,6 +159,7 @@ class ExactlyOnceService final : public RdKafka::RebalanceCb, public admin::Admi
   std::optional<std::pair<std::int64_t, std::uintmax_t>> calendar_stamp_;  // mtime, size
   std::uint64_t calendar_digest_ = 0;  // of the text calendar_ was read from
   std::string calendar_text_;          // that text: each partition's changelog keeps it
+  std::string protocol_digests_;       // and the loaded protocol versions' digests
   bool stopping_ = false;
   bool closed_ = false;
   bool failed_ = false;                // fatal error: no more commits
