@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapter/engine/agency_codes.h"
 #include "adapter/engine/challenge.h"
 #include "adapter/engine/challenge_index.h"
 #include "adapter/engine/effect.h"
@@ -109,6 +110,10 @@ class Engine {
   // duplicates) before it is forgotten and its changelog key deleted; zero
   // keeps it forever. See docs/decisions/0024-closed-challenges-are-forgotten.md.
   void set_closed_retention(std::chrono::milliseconds retention) { closed_retention_ = retention; }
+  // The agency codes of the service (config/agencies.json): a challenge restored
+  // from state written before agencies were coded holds the case system's text,
+  // coded here once, so every sink sees a code (docs/decisions/0042).
+  void set_agency_codes(const AgencyCodes* codes) { agency_codes_ = codes; }
   // Ids of challenges whose state changed since the last call, forgotten ones
   // included (find() returns nullptr for those: delete their state).
   std::vector<std::string> take_dirty();
@@ -140,6 +145,7 @@ class Engine {
   std::vector<std::string> forgotten_;  // since the last take_dirty()
   Watch watch_;
   std::chrono::milliseconds closed_retention_{0};
+  const AgencyCodes* agency_codes_ = nullptr;
   std::map<std::string, Quarantined> quarantined_;
   std::map<std::string, std::string, std::less<>> counted_;
   std::vector<std::string> counted_dirty_;

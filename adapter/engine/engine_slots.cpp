@@ -12,6 +12,8 @@
 namespace crp {
 
 void Engine::restore(Challenge c) {
+  if (agency_codes_ && !c.agency.empty() && !agency_codes_->codes().count(c.agency))
+    c.agency = agency_codes_->code_of(c.agency).code;
   const Placement placed = place(*protocols_, c);
   if (placed.kind == Placement::Kind::quarantined) {
     drop(c.id);

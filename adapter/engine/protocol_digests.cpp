@@ -34,7 +34,8 @@ std::set<std::string> changed_in_place(std::string_view recorded, const Protocol
   std::set<std::string> changed;
   rapidjson::Document doc;
   std::string error;
-  if (!json::parse(recorded, doc, error) || !doc.IsObject()) return changed;  // unreadable: nothing known
+  if (!json::parse(recorded, doc, error) || !doc.IsObject())
+    return changed;  // unreadable: nothing known
   for (const auto& [key, digest] : digests_of(protocols)) {
     auto it = doc.FindMember(key.c_str());
     if (it != doc.MemberEnd() && it->value.IsString() && it->value.GetString() != digest)

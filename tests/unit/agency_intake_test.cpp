@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "adapter/engine/engine.h"
 #include "adapter/json/json.h"
 #include "adapter/runtime/intake.h"
 #include "adapter/runtime/service_config.h"
@@ -56,6 +57,27 @@ TEST(AgencyCodes, AnAliasUnderTwoCodesIsRefusedWithItsPointer) {
   } catch (const json::ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("/aliases/police/0"), std::string::npos) << e.what();
   }
+}
+
+// State written before agencies were coded holds the case system's text: coded
+// once as it is restored, so every sink (email roles included) sees a code.
+TEST(AgencyCodes, RestoredStateFromBeforeCodesIsCodedOnce) {
+  const ServiceConfig config = load_service_config(kConfig);
+  Engine engine(config.protocols);
+  engine.set_agency_codes(&config.agencies);
+  Challenge old;
+  old.id = "OLD-1";
+  old.protocol = "rotherham";
+  old.stage = "stage1";
+  old.agency = "Police Public Protection Unit";
+  engine.restore(old);
+  Challenge coded = old;
+  coded.id = "NEW-1";
+  coded.agency = "health";
+  engine.restore(coded);
+  ASSERT_NE(engine.find("OLD-1"), nullptr);
+  EXPECT_EQ(engine.find("OLD-1")->agency, "police");
+  EXPECT_EQ(engine.find("NEW-1")->agency, "health");
 }
 
 TEST(Intake, CodesTheAgencyAndCountsUnmappedText) {

@@ -19,6 +19,7 @@ struct PartitionTask {
                 std::int32_t number, IntakeObserver* intake_observer = nullptr)
       : partition(number), engine(std::move(protocols)), processor(config, engine) {
     engine.set_closed_retention(config.closed_retention);
+    engine.set_agency_codes(&config.agencies);
     processor.set_intake_observer(intake_observer);
   }
   PartitionTask(const PartitionTask&) = delete;
