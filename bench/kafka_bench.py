@@ -234,7 +234,7 @@ def pct(sorted_ms, q):
 
 
 def paced_latency(a, cmd, log_path, source, out, tag, warmup_seconds, start_timeout=120, stop_timeout=60,
-                  note=""):
+                  note="", answer=("challenge.stage_started", "raised")):
     """Starts `cmd` (reading `source`, writing escalations to `out`), waits until it answers,
     sends challenge.raised at a.rate for warmup_seconds unmeasured and then a.seconds
     measured, and stops it (SIGTERM). Returns (ids, sent, received, send_secs): monotonic
@@ -255,7 +255,7 @@ def paced_latency(a, cmd, log_path, source, out, tag, warmup_seconds, start_time
                 continue
             now = time.monotonic()
             v = json.loads(m.value())
-            if v.get("type") == "challenge.stage_started" and v.get("reason") == "raised":
+            if v.get("type") == answer[0] and v.get("reason") == answer[1]:
                 received.setdefault(v["challenge_id"], now)
         c.close()
 
@@ -357,9 +357,34 @@ def latency(a, work):
     return res
 
 
+def passthrough_latency(a, work):
+    """The same paced measurement through bench/txn_passthrough, which copies each
+    challenge.raised to its output: the latency floor of a transactional
+    consume-produce loop on this broker and machine, for the adapter's figure."""
+    commit = a.commit or "adaptive"
+    rnd = f"ptlat{a.commit_interval_ms}{commit}"
+    source, out = f"crp.commands.{rnd}", f"bench.{rnd}.out"
+    create_topics(a.bootstrap, [source, out], a.partitions)
+    cmd = passthrough_cmd(a, source, out, f"bench-{rnd}") + ["--commit", commit]
+    log_path = Path(work) / f"{rnd}.log"
+    ids, sent, received, send_secs = paced_latency(
+        a, cmd, log_path, source, out, rnd, a.warmup_seconds, answer=("challenge.raised", None),
+        note=f" (pass-through, commit={commit}, commit_interval_ms={a.commit_interval_ms})")
+    lat = sorted((received[c] - sent[c]) * 1000 for c in ids if c in received)
+    commits = log_path.read_text().rsplit("commits=", 1)[-1].strip() if "commits=" in log_path.read_text() else "?"
+    res = {"passthrough": True, "commit": commit, "commit_interval_ms": a.commit_interval_ms, "rate": a.rate,
+           "seconds": a.seconds, "sent": len(ids), "achieved_rate": round(len(ids) / send_secs),
+           "received": len(lat), "missing": len(ids) - len(lat), "commits": commits,
+           "p50_ms": round(pct(lat, 0.50), 1), "p90_ms": round(pct(lat, 0.90), 1),
+           "p99_ms": round(pct(lat, 0.99), 1), "max_ms": round(lat[-1], 1),
+           "mean_ms": round(statistics.fmean(lat), 1), "loadavg_1m_after": os.getloadavg()[0]}
+    say(f"latency: {res}")
+    return res
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=["preload", "throughput", "latency"])
+    ap.add_argument("mode", choices=["preload", "throughput", "latency", "passthrough-latency"])
     ap.add_argument("--bootstrap", required=True)
     ap.add_argument("--adapter", default=str(REPO / "build" / "crp-adapter"))
     ap.add_argument("--passthrough", default=str(REPO / "build" / "bench" / "txn_passthrough"))
@@ -384,7 +409,8 @@ def main():
         preload(a.bootstrap, a.events, work)
         preload(a.bootstrap, min(a.events, 20000), work, WARMUP)
         return
-    res = throughput(a, work) if a.mode == "throughput" else latency(a, work)
+    run = {"throughput": throughput, "latency": latency, "passthrough-latency": passthrough_latency}[a.mode]
+    res = run(a, work)
     print(json.dumps({a.mode: res}))
 
 

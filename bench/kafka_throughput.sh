@@ -15,7 +15,8 @@
 #                                        #      COMMIT_INTERVAL_MS RATE LATENCY_SECONDS
 #                                        #      (ROUNDS=0: latency only)
 #                                        #      LATENCY_INTERVALS ("100") LATENCY_COMMITS
-#                                        #      ("default interval") WORK BUILD
+#                                        #      ("default interval") PASSTHROUGH_LATENCY
+#                                        #      (1: also the pass-through's) WORK BUILD
 # Prints one JSON line per measurement on stdout; logs and configs stay in WORK.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,6 +39,11 @@ if [ "${ROUNDS:-4}" -gt 0 ]; then # ROUNDS=0: latency only
   # WITH_INTERVAL=1: each round also times the adapter at runtime.commit "interval".
   bench throughput --rounds "${ROUNDS:-4}" --commit-interval-ms "${COMMIT_INTERVAL_MS:-100}" \
     $([ "${WITH_INTERVAL:-0}" = 1 ] && echo --with-interval)
+fi
+# PASSTHROUGH_LATENCY=1: first the same paced measurement through the bare pass-through
+# committing adaptively: the floor of a transactional loop here, the adapter's baseline.
+if [ "${PASSTHROUGH_LATENCY:-0}" = 1 ]; then
+  bench passthrough-latency --commit adaptive --rate "${RATE:-1000}" --seconds "${LATENCY_SECONDS:-30}"
 fi
 for interval in ${LATENCY_INTERVALS:-100}; do
   for commit in ${LATENCY_COMMITS:-default interval}; do

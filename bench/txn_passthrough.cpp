@@ -5,9 +5,12 @@
 // record, offsets sent with the consumer's group metadata. Each input record
 // goes out unchanged (key, value, headers) to the same partition number of
 // the output topic. SIGTERM/SIGINT commit the open batch and exit.
+// --commit adaptive commits as the adapter's default does (docs/decisions/0052): once a
+// transaction is open it takes only records already fetched, and commits when
+// there are none: the latency floor of a transactional consume-produce loop.
 //   txn_passthrough --bootstrap H:P --input T --output T --group G
 //                   [--transactional-id ID] [--max-batch 1000] [--commit-interval-ms 100]
-//                   [-X key=value ...]
+//                   [--commit interval|adaptive] [-X key=value ...]
 #include <librdkafka/rdkafkacpp.h>
 
 #include <chrono>
@@ -101,6 +104,7 @@ class Rebalance : public RdKafka::RebalanceCb {
 int main(int argc, char** argv) {
   std::string bootstrap, input, output, group, txn_id = "txn-passthrough";
   int max_batch = 1000, interval_ms = 100;
+  bool adaptive = false;
   std::vector<std::pair<std::string, std::string>> extra;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
@@ -118,6 +122,8 @@ int main(int argc, char** argv) {
       max_batch = std::atoi(v.c_str());
     else if (k == "--commit-interval-ms")
       interval_ms = std::atoi(v.c_str());
+    else if (k == "--commit" && (v == "adaptive" || v == "interval"))
+      adaptive = v == "adaptive";
     else if (k == "-X" && v.find('=') != std::string::npos)
       extra.emplace_back(v.substr(0, v.find('=')), v.substr(v.find('=') + 1));
     else
@@ -174,8 +180,12 @@ int main(int argc, char** argv) {
     auto until = Clock::now() + std::chrono::milliseconds(50);
     if (s.open && s.deadline < until) until = s.deadline;
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+    bool drained = false;
     if (wait.count() > 0) {
-      std::unique_ptr<RdKafka::Message> m(consumer->consume(static_cast<int>(wait.count())));
+      const bool no_wait = adaptive && s.open;
+      std::unique_ptr<RdKafka::Message> m(
+          consumer->consume(no_wait ? 0 : static_cast<int>(wait.count())));
+      drained = no_wait && m->err() == RdKafka::ERR__TIMED_OUT;
       if (m->err() == RdKafka::ERR_NO_ERROR) {
         if (!s.open) {
           s.begin();
@@ -203,7 +213,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "txn_passthrough: consumer error: %s\n", m->errstr().c_str());
       }
     }
-    if (s.open && (s.batch >= static_cast<std::size_t>(max_batch) || Clock::now() >= s.deadline))
+    if (s.open &&
+        (drained || s.batch >= static_cast<std::size_t>(max_batch) || Clock::now() >= s.deadline))
       s.commit();
   }
   s.commit();
