@@ -362,7 +362,7 @@ def passthrough_latency(a, work):
     challenge.raised to its output: the latency floor of a transactional
     consume-produce loop on this broker and machine, for the adapter's figure."""
     commit = a.commit or "adaptive"
-    rnd = f"ptlat{a.commit_interval_ms}{commit}"
+    rnd = f"ptlat{a.commit_interval_ms}{commit}{int(time.time())}"  # each run its own topics
     source, out = f"crp.commands.{rnd}", f"bench.{rnd}.out"
     create_topics(a.bootstrap, [source, out], a.partitions)
     cmd = passthrough_cmd(a, source, out, f"bench-{rnd}") + ["--commit", commit]

@@ -40,14 +40,18 @@ if [ "${ROUNDS:-4}" -gt 0 ]; then # ROUNDS=0: latency only
   bench throughput --rounds "${ROUNDS:-4}" --commit-interval-ms "${COMMIT_INTERVAL_MS:-100}" \
     $([ "${WITH_INTERVAL:-0}" = 1 ] && echo --with-interval)
 fi
-# PASSTHROUGH_LATENCY=1: first the same paced measurement through the bare pass-through
-# committing adaptively: the floor of a transactional loop here, the adapter's baseline.
-if [ "${PASSTHROUGH_LATENCY:-0}" = 1 ]; then
+# PASSTHROUGH_LATENCY=1: the same paced measurement through the bare pass-through
+# committing adaptively, before and after the adapter's (the broker warms up over the
+# run): the floor of a transactional loop here, the adapter's same-run baseline.
+passthrough_latency() {
+  [ "${PASSTHROUGH_LATENCY:-0}" = 1 ] || return 0
   bench passthrough-latency --commit adaptive --rate "${RATE:-1000}" --seconds "${LATENCY_SECONDS:-30}"
-fi
+}
+passthrough_latency
 for interval in ${LATENCY_INTERVALS:-100}; do
   for commit in ${LATENCY_COMMITS:-default interval}; do
     bench latency --commit-interval-ms "$interval" --rate "${RATE:-1000}" --seconds "${LATENCY_SECONDS:-30}" \
       $([ "$commit" = default ] || echo "--commit $commit")
   done
 done
+passthrough_latency
