@@ -57,19 +57,10 @@ void Engine::announce_restored(Instant now, Effects& out) {
     auto q = quarantined_.find(id);
     if (q == quarantined_.end()) continue;
     const Challenge& c = q->second.challenge;
-    Effect e;
-    e.challenge_id = c.id;
-    e.case_id = c.case_id;
-    e.protocol = c.protocol;
-    e.protocol_version = c.protocol_version;
-    e.track = c.track;
-    e.agency = c.agency;
-    e.source_system = c.source_system;
-    e.seq = c.seq;  // its state is not changed, so no output id of its own is taken
-    e.at = now;
-    e.what =
-        OperationsNotice{"challenge.quarantined", q->second.reason, c.protocol_version, c.stage};
-    out.push_back(std::move(e));
+    // Its state is not changed, so it takes no output number of its own (c.seq).
+    out.push_back(effect_about(
+        c, c.seq, now,
+        OperationsNotice{"challenge.quarantined", q->second.reason, c.protocol_version, c.stage}));
   }
   newly_quarantined_.clear();
 }

@@ -25,6 +25,9 @@ void add_unique(std::vector<std::string>& into, const std::vector<std::string>& 
 std::string join_titles(const Protocol& p, const std::vector<std::string>& roles);
 // Why a stage started, in words for emails and case notes.
 std::string reason_text(const std::string& reason);
+// An effect about challenge `c` (its ids, protocol and agency), output number `seq`, decided at
+// `at`.
+Effect effect_about(const Challenge& c, std::uint64_t seq, Instant at, decltype(Effect::what) what);
 
 inline bool creates_challenge(EventType t) {
   return t == EventType::raised || t == EventType::dissent_raised ||

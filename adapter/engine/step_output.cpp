@@ -33,19 +33,24 @@ std::string reason_text(const std::string& reason) {
   return "escalated by the chair";
 }
 
-Effect& Engine::Step::emit(decltype(Effect::what) what) {
+Effect effect_about(const Challenge& c, std::uint64_t seq, Instant at,
+                    decltype(Effect::what) what) {
   Effect e;
-  e.challenge_id = c_.id;
-  e.case_id = c_.case_id;
-  e.protocol = c_.protocol;
-  e.protocol_version = c_.protocol_version;
-  e.track = c_.track;
-  e.agency = c_.agency;
-  e.source_system = c_.source_system;
-  e.seq = ++c_.seq;
-  e.at = now_;
+  e.challenge_id = c.id;
+  e.case_id = c.case_id;
+  e.protocol = c.protocol;
+  e.protocol_version = c.protocol_version;
+  e.track = c.track;
+  e.agency = c.agency;
+  e.source_system = c.source_system;
+  e.seq = seq;
+  e.at = at;
   e.what = std::move(what);
-  out_.push_back(std::move(e));
+  return e;
+}
+
+Effect& Engine::Step::emit(decltype(Effect::what) what) {
+  out_.push_back(effect_about(c_, ++c_.seq, now_, std::move(what)));
   return out_.back();
 }
 
