@@ -193,7 +193,13 @@ def main():
         third = t.adapter(revision, "again.log", instance="versions")
         h.eventually(lambda: Admin(h.admin_port(third, name=NAME)).get("/readyz")[0], lambda s: s == 200, 90,
                      third, name=NAME)
-        time.sleep(2)
+        # A restored move is announced with the first transaction after the restore: once an
+        # event of this run is committed, any second announcement would be too.
+        h.produce(bootstrap, [event("challenge.escalated", "ROT-S1", "rotherham", int(time.time()), 3)])
+        h.eventually(lambda: committed(bootstrap, "crp.escalations"),
+                     lambda e: any(k == "ROT-S1" and v["type"] == "challenge.stage_started"
+                                   and v.get("stage") == "stage2_hos" for k, v in e),
+                     30, third, every=0.5, name=NAME)
         again = [k for k, v in committed(bootstrap, "crp.escalations") if v["type"] == "challenge.protocol_migrated"]
         check(sorted(again) == ["ROT-S1", "ROT-S2"], f"no challenge moved twice: {again}")
         check(third.stop() == 0, "clean stop")
