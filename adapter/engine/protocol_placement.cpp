@@ -44,13 +44,15 @@ const char* to_string(Placement::Kind kind) {
 }
 
 Placement place(const ProtocolSet& protocols, const Challenge& c) {
-  if (!protocols.find(c.protocol)) return quarantined("protocol " + c.protocol + " is not loaded");
+  const ProtocolRuntime* newest = protocols.find(c.protocol);
+  if (!newest) return quarantined("protocol " + c.protocol + " is not loaded");
   // A closed challenge is kept only to answer late events: it stays as it was.
   if (c.closed()) return Placement{Placement::Kind::runs, c.protocol_version, c.stage, {}};
   int version = c.protocol_version;
   std::string stage = c.stage;
-  // Each step follows the newest migration declared from the version reached so far.
-  for (;;) {
+  // Each step follows the newest migration declared from the version reached so far;
+  // under the newest version (every challenge, until a revision) there is none to look for.
+  while (version < newest->protocol.version) {
     const Migration* m = nullptr;
     const ProtocolRuntime* next = migration_target(protocols, c.protocol, version, &m);
     if (!next) break;
