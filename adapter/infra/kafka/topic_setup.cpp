@@ -22,35 +22,13 @@ namespace {
 constexpr int kDefaultPartitions = 6;
 constexpr int kTimeoutMs = 30000;
 
-// operations: needed only to say what operators must know (challenge.quarantined);
-// a deployment without it and without runtime.create_topics still starts, and
-// those notices are then only logged.
-enum class Role { input, output, dead_letter, changelog, operations };
-
-struct NeededTopic {
-  std::string name;
-  std::string pointer;  // where the config names it
-  Role role;
+struct NewTopics {
+  std::vector<rd_kafka_NewTopic_t*> topics;
+  ~NewTopics() { rd_kafka_NewTopic_destroy_array(topics.data(), topics.size()); }
 };
 
-std::vector<NeededTopic> needed_topics(const ServiceConfig& c) {
-  std::vector<NeededTopic> out;
-  for (std::size_t i = 0; i < c.inputs.size(); ++i) {
-    out.push_back({c.inputs[i].topic,
-                   json::pointer_append(json::pointer_append("/inputs", i), "topic"), Role::input});
-  }
-  out.push_back({c.topics.escalations, "/topics/escalations", Role::output});
-  out.push_back({c.topics.email, "/topics/email", Role::output});
-  out.push_back({c.topics.casenotes, "/topics/casenotes", Role::output});
-  out.push_back({c.topics.partner_outbox, "/topics/partner_outbox", Role::output});
-  out.push_back({c.topics.facts, "/topics/facts", Role::output});
-  out.push_back({c.topics.dlq, "/topics/dlq", Role::dead_letter});
-  out.push_back({c.topics.changelog, "/topics/changelog", Role::changelog});
-  out.push_back({c.webhooks.operations_topic, "/webhooks/operations_topic", Role::operations});
-  return out;
-}
+}  // namespace
 
-// topic -> partition count, for every topic the cluster has.
 std::map<std::string, int> partition_counts(RdKafka::Handle& client) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
   for (;;) {
@@ -79,35 +57,18 @@ std::map<std::string, int> partition_counts(RdKafka::Handle& client) {
   }
 }
 
-struct NewTopics {
-  std::vector<rd_kafka_NewTopic_t*> list;
-  ~NewTopics() { rd_kafka_NewTopic_destroy_array(list.data(), list.size()); }
-};
-
-void create_topics(RdKafka::Handle& client, const std::vector<NeededTopic>& missing, int partitions,
-                   int max_message_bytes, std::chrono::milliseconds dead_letter_retention) {
+void create_topics(RdKafka::Handle& client, const std::vector<TopicSpec>& topics) {
   rd_kafka_t* rk = client.c_ptr();
   char errstr[512];
-  NewTopics topics;
-  for (const NeededTopic& t : missing) {
+  NewTopics list;
+  for (const TopicSpec& t : topics) {
     // -1: the broker's default.replication.factor.
     rd_kafka_NewTopic_t* nt =
-        rd_kafka_NewTopic_new(t.name.c_str(), partitions, -1, errstr, sizeof errstr);
+        rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, -1, errstr, sizeof errstr);
     if (!nt) throw std::runtime_error("cannot create topic " + t.name + ": " + errstr);
-    topics.list.push_back(nt);
-    if (t.role == Role::changelog) rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
-    // Dead letters are whole input records, possibly large.
-    if (t.role == Role::dead_letter || t.role == Role::input) {
-      rd_kafka_NewTopic_set_config(nt, "max.message.bytes",
-                                   std::to_string(max_message_bytes).c_str());
-    }
-    // A dead letter keeps the whole input, free text and names included: it
-    // is kept only as long as an operator needs to fix and re-drive it
-    // (runtime.dead_letter_retention_days, docs/decisions/0045).
-    if (t.role == Role::dead_letter) {
-      rd_kafka_NewTopic_set_config(nt, "retention.ms",
-                                   std::to_string(dead_letter_retention.count()).c_str());
-    }
+    list.topics.push_back(nt);
+    for (const auto& [key, value] : t.settings)
+      rd_kafka_NewTopic_set_config(nt, key.c_str(), value.c_str());
   }
   std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(
       rd_kafka_queue_new(rk), &rd_kafka_queue_destroy);
@@ -115,7 +76,7 @@ void create_topics(RdKafka::Handle& client, const std::vector<NeededTopic>& miss
       rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS),
       &rd_kafka_AdminOptions_destroy);
   rd_kafka_AdminOptions_set_operation_timeout(options.get(), kTimeoutMs, errstr, sizeof errstr);
-  rd_kafka_CreateTopics(rk, topics.list.data(), topics.list.size(), options.get(), queue.get());
+  rd_kafka_CreateTopics(rk, list.topics.data(), list.topics.size(), options.get(), queue.get());
   std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> event(
       rd_kafka_queue_poll(queue.get(), kTimeoutMs + 5000), &rd_kafka_event_destroy);
   if (!event) throw std::runtime_error("creating topics timed out");
@@ -136,6 +97,57 @@ void create_topics(RdKafka::Handle& client, const std::vector<NeededTopic>& miss
     }
     log(LogLevel::info, "topic created", {{"topic", name}});
   }
+}
+
+namespace {
+
+// operations: needed only to say what operators must know (challenge.quarantined);
+// a deployment without it and without runtime.create_topics still starts, and
+// those notices are then only logged.
+enum class Role { input, output, dead_letter, changelog, operations };
+
+struct NeededTopic {
+  std::string name;
+  std::string pointer;  // where the config names it
+  Role role;
+};
+
+std::vector<NeededTopic> needed_topics(const ServiceConfig& c) {
+  std::vector<NeededTopic> out;
+  for (std::size_t i = 0; i < c.inputs.size(); ++i) {
+    out.push_back({c.inputs[i].topic,
+                   json::pointer_append(json::pointer_append("/inputs", i), "topic"), Role::input});
+  }
+  out.push_back({c.topics.escalations, "/topics/escalations", Role::output});
+  out.push_back({c.topics.email, "/topics/email", Role::output});
+  out.push_back({c.topics.casenotes, "/topics/casenotes", Role::output});
+  out.push_back({c.topics.partner_outbox, "/topics/partner_outbox", Role::output});
+  out.push_back({c.topics.facts, "/topics/facts", Role::output});
+  out.push_back({c.topics.dlq, "/topics/dlq", Role::dead_letter});
+  out.push_back({c.topics.changelog, "/topics/changelog", Role::changelog});
+  out.push_back({c.webhooks.operations_topic, "/webhooks/operations_topic", Role::operations});
+  return out;
+}
+
+// The missing topics `run` needs, with the settings of their role.
+void create_missing(RdKafka::Handle& client, const std::vector<NeededTopic>& missing,
+                    int partitions, int max_message_bytes,
+                    std::chrono::milliseconds dead_letter_retention) {
+  std::vector<TopicSpec> specs;
+  for (const NeededTopic& t : missing) {
+    TopicSpec spec{t.name, partitions, {}};
+    if (t.role == Role::changelog) spec.settings["cleanup.policy"] = "compact";
+    // Dead letters are whole input records, possibly large.
+    if (t.role == Role::dead_letter || t.role == Role::input)
+      spec.settings["max.message.bytes"] = std::to_string(max_message_bytes);
+    // A dead letter keeps the whole input, free text and names included: it
+    // is kept only as long as an operator needs to fix and re-drive it
+    // (runtime.dead_letter_retention_days, docs/decisions/0045).
+    if (t.role == Role::dead_letter)
+      spec.settings["retention.ms"] = std::to_string(dead_letter_retention.count());
+    specs.push_back(std::move(spec));
+  }
+  create_topics(client, specs);
 }
 
 // The topic's settings as the broker applies them; empty if unknown.
@@ -242,7 +254,7 @@ TopicLayout prepare_topics(const ServiceConfig& config, RdKafka::Handle& client,
       if ((t.role == Role::input || t.role == Role::changelog) && counts.count(t.name))
         partitions = counts[t.name];
     }
-    create_topics(client, missing, partitions, max_message_bytes, config.dead_letter_retention);
+    create_missing(client, missing, partitions, max_message_bytes, config.dead_letter_retention);
     // Metadata can lag a moment behind the controller.
     for (int attempt = 0; attempt < 50; ++attempt) {
       counts = partition_counts(client);

@@ -9,6 +9,9 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "adapter/runtime/service_config.h"
 
@@ -19,6 +22,20 @@ struct TopicLayout {
   int dead_letter_max_bytes = 0;  // the DLQ topic's max.message.bytes (0: unknown)
   bool operations = true;         // the operations topic exists (or was created)
 };
+
+// topic -> partition count, for every topic the cluster has; waits (up to 30 s)
+// while a topic just created is still electing leaders.
+std::map<std::string, int> partition_counts(RdKafka::Handle& client);
+
+// A topic to create, with its partition count and topic settings.
+struct TopicSpec {
+  std::string name;
+  int partitions;
+  std::map<std::string, std::string> settings;  // e.g. cleanup.policy=compact
+};
+// Creates them through the admin API at the broker's default replication
+// factor; one that exists already is fine. Throws with the broker's reason.
+void create_topics(RdKafka::Handle& client, const std::vector<TopicSpec>& topics);
 
 // Checks, creates if allowed and describes the topics.
 TopicLayout prepare_topics(const ServiceConfig& config, RdKafka::Handle& client,

@@ -1,7 +1,5 @@
 #include "adapter/runtime/webhooks/kafka_clients.h"
 
-#include <librdkafka/rdkafka.h>
-
 #include <chrono>
 #include <memory>
 #include <set>
@@ -9,79 +7,15 @@
 #include <thread>
 #include <vector>
 
-#include "adapter/infra/kafka/json_log.h"
+#include "adapter/infra/kafka/topic_setup.h"
 #include "adapter/json/json.h"
 
 namespace crp::webhooks {
 namespace {
 
-using kafka::LogLevel;
-
-constexpr int kTimeoutMs = 30000;
-
 // Properties of the exactly-once clients that must not leak into these.
 const std::set<std::string> kNotForUs = {"transactional.id", "group.instance.id", "isolation.level",
                                          "transaction.timeout.ms"};
-
-std::map<std::string, int> partition_counts(RdKafka::Handle& client) {
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kTimeoutMs);
-  for (;;) {
-    RdKafka::Metadata* raw = nullptr;
-    RdKafka::ErrorCode err = client.metadata(true, nullptr, &raw, 5000);
-    kafka::MetadataPtr metadata(raw);
-    bool settled = err == RdKafka::ERR_NO_ERROR;
-    std::map<std::string, int> counts;
-    if (settled) {
-      for (const RdKafka::TopicMetadata* t : *metadata->topics()) {
-        if (t->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) continue;
-        if (t->err() != RdKafka::ERR_NO_ERROR || t->partitions()->empty())
-          settled = false, err = t->err();
-        counts[t->topic()] = static_cast<int>(t->partitions()->size());
-      }
-    }
-    if (settled) return counts;
-    if (std::chrono::steady_clock::now() > give_up)
-      throw std::runtime_error("cannot read cluster metadata from Kafka: " + RdKafka::err2str(err));
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-}
-
-void create_topic(RdKafka::Handle& client, const std::string& name, int partitions,
-                  bool compacted) {
-  rd_kafka_t* rk = client.c_ptr();
-  char errstr[512];
-  rd_kafka_NewTopic_t* topic =
-      rd_kafka_NewTopic_new(name.c_str(), partitions, -1, errstr, sizeof errstr);
-  if (!topic) throw std::runtime_error("cannot create topic " + name + ": " + errstr);
-  std::unique_ptr<rd_kafka_NewTopic_t, decltype(&rd_kafka_NewTopic_destroy)> owned(
-      topic, &rd_kafka_NewTopic_destroy);
-  if (compacted) rd_kafka_NewTopic_set_config(topic, "cleanup.policy", "compact");
-  std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(
-      rd_kafka_queue_new(rk), &rd_kafka_queue_destroy);
-  std::unique_ptr<rd_kafka_AdminOptions_t, decltype(&rd_kafka_AdminOptions_destroy)> options(
-      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS),
-      &rd_kafka_AdminOptions_destroy);
-  rd_kafka_AdminOptions_set_operation_timeout(options.get(), kTimeoutMs, errstr, sizeof errstr);
-  rd_kafka_CreateTopics(rk, &topic, 1, options.get(), queue.get());
-  std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> event(
-      rd_kafka_queue_poll(queue.get(), kTimeoutMs + 5000), &rd_kafka_event_destroy);
-  if (!event) throw std::runtime_error("creating topic " + name + " timed out");
-  if (rd_kafka_event_error(event.get()))
-    throw std::runtime_error("cannot create topic " + name + ": " +
-                             rd_kafka_event_error_string(event.get()));
-  std::size_t count = 0;
-  const rd_kafka_topic_result_t** results =
-      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event.get()), &count);
-  for (std::size_t i = 0; i < count; ++i) {
-    rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-      const char* why = rd_kafka_topic_result_error_string(results[i]);
-      throw std::runtime_error("cannot create topic " + name + ": " +
-                               (why ? why : rd_kafka_err2str(err)));
-    }
-  }
-  kafka::log(LogLevel::info, "topic created", {{"topic", name}});
-}
 
 }  // namespace
 
@@ -153,7 +87,7 @@ std::int32_t prepare_delivery_topics(const ServiceConfig& config, RdKafka::Handl
                                      const std::string& pending, const char* pending_pointer,
                                      const std::string& operations,
                                      const char* operations_pointer) {
-  std::map<std::string, int> counts = partition_counts(client);
+  std::map<std::string, int> counts = kafka::partition_counts(client);
   auto outbox = counts.find(input);
   if (outbox == counts.end())
     throw json::ConfigError(config.file, input_pointer, "topic " + input + " does not exist");
@@ -174,11 +108,13 @@ std::int32_t prepare_delivery_topics(const ServiceConfig& config, RdKafka::Handl
           config.file, t.pointer,
           "topic " + t.name + " does not exist; create it or set runtime.create_topics");
     }
-    create_topic(client, t.name, t.partitions, t.compacted);
+    std::map<std::string, std::string> settings;
+    if (t.compacted) settings["cleanup.policy"] = "compact";
+    kafka::create_topics(client, {{t.name, t.partitions, std::move(settings)}});
     created = true;
   }
   for (int attempt = 0; created && attempt < 50; ++attempt) {
-    counts = partition_counts(client);
+    counts = kafka::partition_counts(client);
     if (counts.count(pending) && counts.count(operations)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
